@@ -1,0 +1,7 @@
+"""Mesa agents: government buyers, social organizations, residents."""
+
+from .buyer import GovernmentBuyer, InHouseUnit
+from .organization import SocialOrganization
+from .resident import Resident
+
+__all__ = ["GovernmentBuyer", "InHouseUnit", "Resident", "SocialOrganization"]

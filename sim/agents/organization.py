@@ -1,0 +1,110 @@
+"""Social organizations (社会组织): providers that bid, apply, fundraise, learn, enter and exit."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from .producer import Producer
+
+
+class SocialOrganization(Producer, mesa.Agent):
+    """An organization. ``origin`` is ``founded`` (by a buyer), ``grassroots`` or ``external``."""
+
+    def __init__(
+        self,
+        model,
+        name: str,
+        origin: str,
+        lines: set[int],
+        skill: float,
+        mission: float,
+        cost_factor: float,
+        staff: float,
+        cash: float,
+        founded_by: str | None = None,
+        ties: set[str] | None = None,
+    ):
+        super().__init__(model)
+        self.name = name
+        self.origin = origin
+        self.lines = set(lines)
+        self.skill = skill
+        self.mission = mission
+        self.cost_factor = cost_factor
+        self.founded_by = founded_by
+        self.ties = set(ties or ())
+        if founded_by:
+            self.ties.add(founded_by)
+        self.active = True
+        self.months_broke = 0
+        self.fundraising = 0.0
+        self.expected_rivals: float | None = None
+        self.init_production(model.params, model.params["staff_wage"], staff, cash)
+
+    @property
+    def account(self) -> str:
+        return f"org:{self.unique_id}"
+
+    @property
+    def independent(self) -> bool:
+        return self.origin != "founded"
+
+    def covered(self) -> bool:
+        """Whether any current arrangement covers this organization's losses."""
+        return any(a.covers_losses for a in self.arrangements)
+
+    # -- tendering ------------------------------------------------------------------------------
+    def bid(self, lot, ceiling: float, units: float, term: int, n_eligible: int, fixed: bool):
+        """Return a bid price for ``lot`` or ``None``: bid only if expected profit covers the bid.
+
+        Price follows the symmetric first-price auction with costs up to the ceiling,
+        ``c + (ceiling − c) / (rivals + 1)``, with rivals as this organization expects them.
+        """
+        cost = self.unit_cost()
+        if cost >= ceiling:
+            return None
+        rivals = self.expected_rivals if self.expected_rivals is not None else n_eligible - 1
+        rivals = max(rivals, 0.0)
+        price = ceiling if fixed else cost + (ceiling - cost) / (rivals + 1.0)
+        p_win = 1.0 / (rivals + 1.0)
+        bid_cost = self.params["bid_staff_days"] * self.wage / 21.75
+        if p_win * (price - cost) * units * term <= bid_cost:
+            return None
+        return price
+
+    def learn_rivals(self, bids_per_lot: float) -> None:
+        """Update the expected number of rivals from a tender it saw."""
+        seen = max(bids_per_lot - 1.0, 0.0)
+        if self.expected_rivals is None:
+            self.expected_rivals = seen
+        else:
+            self.expected_rivals += 0.3 * (seen - self.expected_rivals)
+
+    def apply_grant(self, award: float, p_win: float) -> bool:
+        """Apply when the chance-weighted value of the project to its mission exceeds the cost."""
+        bid_cost = self.params["bid_staff_days"] * self.wage / 21.75
+        return p_win * award * max(self.motivation, 0.05) > bid_cost
+
+    # -- monthly actions -------------------------------------------------------------------------
+    def fundraising_effort(self) -> float:
+        """One rule for every origin: effort falls as public money covers more of the costs."""
+        t = self.trailing()
+        gov = sum(t["gov"].values())
+        coverage = min(gov / t["costs"], 1.0) if t["costs"] > 0 else 0.0
+        return self.params["fundraising_effort"] * (1.0 - self.params["crowd_out"] * coverage)
+
+    def drift_mission(self) -> None:
+        """Funder-designed work pulls the organization toward its funders' priorities."""
+        t = self.trailing()
+        revenue = sum(t["gov"].values()) + t["private"]
+        pulled = t["designed"] / revenue if revenue > 0 else 0.0
+        self.drift += self.params["mission_drift_rate"] * (pulled - self.drift)
+
+    def survival_months(self) -> float:
+        """Months its reserves last if government money stops (capped at 120)."""
+        t = self.trailing()
+        burn = (t["costs"] - t["private"]) / max(t["months"], 1)
+        if burn <= 0:
+            return 120.0
+        return float(np.clip(self.cash / burn, 0.0, 120.0))

@@ -1,0 +1,161 @@
+"""What every producer of a service shares: staff, cost, learning, slack, and shading.
+
+A producer is a social organization or a buyer's in-house unit. The rules here are the same
+for all of them; a regime only changes the conditions they face (price, monitoring, whether
+losses are covered, who designs the work).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+#: Shading below this share is within normal variation and is not found by an inspection.
+DETECTION_TOLERANCE = 0.05
+
+
+class Producer:
+    """Production state and rules. Subclasses set ``wage``, ``skill``, ``cost_factor``."""
+
+    provider_id: int = -1
+    wage: float
+    skill: float
+    cost_factor: float = 1.0
+
+    def init_production(self, params: dict, wage: float, staff: float, cash: float) -> None:
+        self.params = params
+        self.wage = wage
+        self.staff = float(staff)
+        self.cash = float(cash)
+        self.slack = 0.0
+        self.cum_output = 0.0
+        self.reputation = 0.5
+        self.mission = getattr(self, "mission", 0.0)
+        self.drift = 0.0
+        self.arrangements: list = []
+        self.history: deque = deque(maxlen=12)
+        self.month: dict = {}
+        self.new_month()
+
+    # -- cost ---------------------------------------------------------------------------------
+    @property
+    def post_cost(self) -> float:
+        """Monthly cost of one post: wage plus operating overhead (yuan)."""
+        return self.wage * (1.0 + self.params["overhead_rate"])
+
+    @property
+    def productivity(self) -> float:
+        """Service hours per post-month: learning raises it, cost slack lowers it."""
+        p = self.params
+        ref = p["units_per_post"] * 12.0 * max(self.staff, 1.0)
+        learn = (max(self.cum_output, ref) / ref) ** np.log2(1.0 + p["learning_rate"])
+        return p["units_per_post"] * learn / (self.cost_factor * (1.0 + self.slack))
+
+    def unit_cost(self, shading: float = 0.0) -> float:
+        """Cost of one service hour at the given average shading (yuan)."""
+        return (
+            self.post_cost / self.productivity * (1.0 - self.params["quality_cost_share"] * shading)
+        )
+
+    @property
+    def motivation(self) -> float:
+        """Mission motivation net of drift toward funders' priorities."""
+        return self.mission * (1.0 - self.drift)
+
+    # -- shading ------------------------------------------------------------------------------
+    def choose_shading(self, arr) -> tuple[float, float]:
+        """Shading of measurable and non-measurable quality effort on one arrangement.
+
+        Myopic rule, in units of the quality-effort budget: for each part, the saving from
+        shading it (its weight in quality, times price pressure = unit cost / price) less the
+        value a motivated producer puts on that quality, less the expected loss if found out
+        (chance of detection × (penalty + a strike's share of termination), relative to the
+        quality-cost share), divided by the aversion to shading. Only a producer that keeps
+        what it saves shades: where losses are covered, nothing is gained.
+        Returns ``(s_measurable, s_nonmeasurable)`` in [0, 1].
+        """
+        if arr.covers_losses:
+            return 0.0, 0.0
+        p = self.params
+        mu = arr.measurability
+        price = max(arr.unit_price(), 1e-9)
+        pressure = float(np.clip(self.unit_cost() / price, 0.5, 2.0))
+        buyer = arr.buyer.params
+        stake = (buyer["penalty_rate"] + 1.0 / buyer["strikes_to_terminate"]) / max(
+            p["quality_cost_share"], 1e-9
+        )
+        out = []
+        for weight, detect in ((mu, arr.inspection_probability()), (1 - mu, arr.sensitivity())):
+            gain = (pressure - self.motivation) * weight - detect * stake
+            out.append(float(np.clip(gain / p["shading_aversion"], 0.0, 1.0)))
+        return out[0], out[1]
+
+    # -- production ---------------------------------------------------------------------------
+    def plan_staff(self, covered: bool) -> None:
+        """Hire or shed staff toward what this month's arrangements need."""
+        need = 0.0
+        for arr in self.arrangements:
+            arr.shade_m, arr.shade_n = self.choose_shading(arr)
+            need += arr.units * (1.0 - self.params["quality_cost_share"] * arr.shading())
+        target = need / self.productivity
+        ceiling = self.staff * (1.0 + self.params["max_staff_growth"]) + 1.0
+        staff = min(target, ceiling)
+        if not covered:
+            staff = min(staff, max(self.cash, 0.0) / self.post_cost)
+        self.staff = max(staff, 0.0)
+
+    def produce(self) -> float:
+        """Deliver on every arrangement up to capacity; returns the wage bill (yuan)."""
+        demand = sum(
+            a.units * (1.0 - self.params["quality_cost_share"] * a.shading())
+            for a in self.arrangements
+        )
+        capacity = self.staff * self.productivity
+        fill = 1.0 if demand <= capacity or demand == 0 else capacity / demand
+        delivered = 0.0
+        for arr in self.arrangements:
+            arr.delivered = arr.units * fill
+            arr.quality_m = self.skill * (1.0 - arr.shade_m)
+            arr.quality_n = self.skill * (1.0 - arr.shade_n)
+            delivered += arr.delivered
+        self.cum_output += delivered
+        self.month["delivered"] = delivered
+        self.month["capacity"] = capacity
+        return self.staff * self.post_cost
+
+    def adjust_slack(self, covered: bool) -> None:
+        """Soft budgets let cost slack grow; hard budgets wear it down."""
+        p = self.params
+        if covered:
+            self.slack += p["slack_growth"] * (p["slack_max"] - self.slack)
+        else:
+            self.slack -= p["slack_decay"] * self.slack
+
+    # -- bookkeeping --------------------------------------------------------------------------
+    def new_month(self) -> None:
+        if self.month:
+            self.history.append(self.month)
+        self.month = {"gov": {}, "private": 0.0, "costs": 0.0, "designed": 0.0}
+
+    def record_revenue(self, source: str, amount: float, designed_by_funder: float = 0.0):
+        if source == "private":
+            self.month["private"] += amount
+        else:
+            self.month["gov"][source] = self.month["gov"].get(source, 0.0) + amount
+            self.month["designed"] += amount * designed_by_funder
+
+    def trailing(self) -> dict:
+        """Revenue and costs over the last twelve months (including this one)."""
+        months = list(self.history) + [self.month]
+        gov: dict[str, float] = {}
+        for m in months:
+            for k, v in m["gov"].items():
+                gov[k] = gov.get(k, 0.0) + v
+        return {
+            "gov": gov,
+            "private": sum(m["private"] for m in months),
+            "costs": sum(m["costs"] for m in months),
+            "designed": sum(m["designed"] for m in months),
+            "months": len(months),
+        }

@@ -1,0 +1,97 @@
+"""Lots (what a buyer purchases) and arrangements (who provides a lot, on which terms)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(eq=False)
+class Lot:
+    """One service line in one community, held by one buyer."""
+
+    id: int
+    buyer: object
+    line: int
+    community: int
+    residents: np.ndarray  # indices of the community's residents
+    need: float = 0.0  # service hours per month
+    arrangements: list = field(default_factory=list)
+    terminations: int = 0
+    taken_back: bool = False
+    last_provider: object = None
+
+    @property
+    def open(self) -> bool:
+        return not self.arrangements
+
+
+@dataclass(eq=False)
+class Arrangement:
+    """A provider's commitment to serve (a share of) a lot under a regime's terms.
+
+    ``payment`` is ``per_unit`` (price × hours delivered), ``per_post`` (post rate × funded
+    posts), ``instalment`` (a fixed monthly amount) or ``budget`` (in-house costs).
+    """
+
+    id: int
+    regime: object
+    buyer: object
+    lot: Lot
+    provider: object
+    start: int
+    end: int
+    payment: str
+    units: float  # committed service hours per month
+    price: float = 0.0  # yuan per hour for per_unit
+    monthly: float = 0.0  # yuan per month for instalment and per_post
+    posts: float = 0.0
+    share: tuple[float, float] = (0.0, 1.0)  # slice of the lot's users this arrangement serves
+    promised_quality: float = 0.0
+    strikes: int = 0
+    shade_m: float = 0.0
+    shade_n: float = 0.0
+    delivered: float = 0.0
+    quality_m: float = 0.0
+    quality_n: float = 0.0
+    paid: float = 0.0
+    penalty: float = 0.0  # share of this month's payment withheld
+    caught: bool = False  # an inspection found measurable shading this month
+
+    @property
+    def measurability(self) -> float:
+        return self.buyer.line_params(self.lot.line)["measurability"]
+
+    @property
+    def covers_losses(self) -> bool:
+        return self.regime.covers_losses
+
+    @property
+    def quality(self) -> float:
+        mu = self.measurability
+        return mu * self.quality_m + (1 - mu) * self.quality_n
+
+    def shading(self) -> float:
+        mu = self.measurability
+        return mu * self.shade_m + (1 - mu) * self.shade_n
+
+    def unit_price(self) -> float:
+        """What the provider earns per committed hour (yuan)."""
+        if self.payment == "per_unit":
+            return self.price
+        return self.monthly / self.units if self.units > 0 else 0.0
+
+    def inspection_probability(self) -> float:
+        return self.regime.inspection_probability(self)
+
+    def sensitivity(self) -> float:
+        """Chance that the buyer's evaluation notices complaints about this arrangement."""
+        return self.buyer.evaluation_sensitivity()
+
+    def users(self, population) -> np.ndarray:
+        """Indices of the residents this arrangement serves."""
+        res = self.lot.residents
+        lo, hi = self.share
+        n = len(res)
+        return res[int(round(lo * n)) : int(round(hi * n))]

@@ -1,0 +1,248 @@
+"""The ``gpps`` command."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+
+from . import __version__, metrics, output
+from .errors import InputError, suggest
+from .params import REGIME_NAMES
+from .scenario import DEFAULT_SCENARIO, describe_all, load
+
+
+class _Parser(argparse.ArgumentParser):
+    """Argument errors as one line and exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seed {text!r}: expected an integer >= 0") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"--seed {value}: expected an integer >= 0")
+    return value
+
+
+def _positive(name: str, high: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} {text!r}: expected an integer") from None
+        if not 1 <= value <= high:
+            raise argparse.ArgumentTypeError(f"{name} {value}: expected an integer in [1, {high}]")
+        return value
+
+    return parse
+
+
+def _regime(text: str) -> str:
+    if text not in REGIME_NAMES:
+        raise argparse.ArgumentTypeError(
+            f"--regime {text!r}: expected one of {', '.join(REGIME_NAMES)}"
+            f"{suggest(text, REGIME_NAMES)}"
+        )
+    return text
+
+
+def _fmt(v: float) -> str:
+    if v != v:
+        return "-"
+    a = abs(v)
+    if a >= 1000:
+        return f"{v:,.0f}"
+    if a >= 100:
+        return f"{v:.0f}"
+    if a >= 10:
+        return f"{v:.1f}"
+    return f"{v:.3f}"
+
+
+def print_table(rows: list[dict], outcomes: list[str]) -> None:
+    """One row per regime: mean [95% interval] of each headline outcome."""
+    arms = list(dict.fromkeys(r["regime"] for r in rows))
+    cell = {(r["regime"], r["outcome"]): r for r in rows}
+    width = max(len(a) for a in arms + ["regime"])
+    cells = {}
+    for a in arms:
+        for o in outcomes:
+            r = cell[(a, o)]
+            txt = _fmt(r["mean"])
+            if not math.isnan(r["ci_low"]):
+                txt += f" [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]"
+            cells[(a, o)] = txt
+    widths = {o: max(len(o), *(len(cells[(a, o)]) for a in arms)) for o in outcomes}
+    print("  ".join(["regime".ljust(width)] + [o.rjust(widths[o]) for o in outcomes]))
+    for a in arms:
+        print("  ".join([a.ljust(width)] + [cells[(a, o)].rjust(widths[o]) for o in outcomes]))
+
+
+def cmd_scenarios(args) -> int:
+    for name, desc in describe_all():
+        print(f"{name:26s} {desc}")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from .run import run
+
+    scenario = load(args.scenario)
+    out = Path(args.out or f"results/{scenario.name}-run")
+    output.check_out(out, args.force)
+    overrides = {"steps": args.steps} if args.steps else {}
+    scenario = scenario.with_overrides(overrides)
+    start = time.perf_counter()
+    result = run(scenario, seed=args.seed, regime=args.regime, label=args.regime or "as_written")
+    with output.atomic_dir(out) as tmp:
+        output.write_csv(tmp / "series.csv", output.series_rows([result]))
+        output.write_csv(tmp / "summary.csv", output.run_rows([result]))
+        output.write_events(tmp, [result])
+        output.write_json(
+            tmp / "metadata.json",
+            output.metadata(
+                scenario,
+                [args.seed],
+                {
+                    "command": "run",
+                    "scenario": args.scenario,
+                    "regime": args.regime,
+                    "steps": scenario.params["steps"],
+                    "seed": args.seed,
+                },
+            ),
+        )
+        output.figure(tmp / "outcomes.png", [result], f"{scenario.name}: {result.regime}")
+    for name in metrics.HEADLINE:
+        print(f"{name:32s} {_fmt(result.summary[name])}")
+    print(
+        f"gpps run: {scenario.params['steps']} months in {time.perf_counter() - start:.1f}s; "
+        f"results in {out}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from .compare import compare
+
+    scenario = load(args.scenario)
+    out = Path(args.out or f"results/{scenario.name}-compare")
+    output.check_out(out, args.force)
+    if args.steps:
+        scenario = scenario.with_overrides({"steps": args.steps})
+    start = time.perf_counter()
+    comp = compare(scenario, args.replications, args.seed)
+    rows = comp.table()
+    with output.atomic_dir(out) as tmp:
+        output.write_csv(tmp / "runs.csv", output.run_rows(comp.results))
+        output.write_csv(tmp / "summary.csv", rows)
+        output.write_csv(tmp / "series.csv", output.series_rows(comp.results))
+        output.write_events(tmp, comp.results)
+        output.write_json(
+            tmp / "metadata.json",
+            output.metadata(
+                scenario,
+                comp.seeds,
+                {
+                    "command": "compare",
+                    "scenario": args.scenario,
+                    "replications": args.replications,
+                    "master_seed": args.seed,
+                    "steps": scenario.params["steps"],
+                },
+            ),
+        )
+        output.figure(
+            tmp / "outcomes.png",
+            comp.results,
+            f"{scenario.name}: regimes compared ({args.replications} replications)",
+        )
+    print(
+        f"{scenario.name}: mean [95% interval] over {args.replications} replications, "
+        f"{scenario.params['steps']} months, master seed {args.seed}"
+    )
+    print_table(rows, metrics.HEADLINE)
+    print(
+        f"gpps compare: {len(comp.results)} runs in {time.perf_counter() - start:.1f}s; "
+        f"results in {out}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="gpps", description="Simulate government purchase of public services.")
+    parser.add_argument("--version", action="version", version=f"gpps {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("scenarios", help="list the shipped scenarios")
+    p.set_defaults(func=cmd_scenarios)
+
+    common = _Parser(add_help=False)
+    common.add_argument("--seed", type=_seed, default=1, help="(master) seed; default 1")
+    common.add_argument(
+        "--steps",
+        type=_positive("--steps", 1200),
+        default=None,
+        help="months to simulate (default: the scenario's)",
+    )
+    common.add_argument("--out", default=None, help="output folder")
+    common.add_argument("--force", action="store_true", help="replace a non-empty --out")
+
+    p = sub.add_parser("run", parents=[common], help="run one scenario once")
+    p.add_argument("scenario", help="a shipped scenario name or a TOML file")
+    p.add_argument(
+        "--regime",
+        type=_regime,
+        default=None,
+        help="set every buyer to this regime for the whole run (ignores the schedule)",
+    )
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("compare", parents=[common], help="compare every regime on a scenario")
+    p.add_argument(
+        "scenario",
+        nargs="?",
+        default=DEFAULT_SCENARIO,
+        help=f"a shipped scenario name or a TOML file (default {DEFAULT_SCENARIO})",
+    )
+    p.add_argument(
+        "--replications",
+        type=_positive("--replications", 10_000),
+        default=10,
+        help="replications per regime (default 10)",
+    )
+    p.set_defaults(func=cmd_compare)
+
+    try:
+        from .experiments.commands import register
+    except ImportError:
+        pass
+    else:
+        register(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as exc:
+        print(f"gpps: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("gpps: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""Writing results: tidy CSV tables, event tables, a figure and metadata, atomically.
+
+Nothing written holds a wall time, host name or absolute path, so the same command and seed
+give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import tempfile
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+
+from . import __version__, metrics
+from .errors import InputError
+
+FIGURE_OUTCOMES = [
+    "qa_units_per_10k_yuan",
+    "quality_mean",
+    "satisfaction_mean",
+    "gov_revenue_share_mean",
+    "mission_drift_mean",
+    "active_orgs",
+]
+
+
+def check_out(out: Path, force: bool) -> None:
+    """Refuse a non-empty output folder unless ``force``; refuse a file in its place."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise InputError(f"--out {out}: folder is not empty; use --force to replace it")
+
+
+@contextmanager
+def atomic_dir(out: Path):
+    """Yield a temporary folder beside ``out``; on success it replaces ``out`` whole."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(out, old)
+    os.replace(tmp, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _fmt(v):
+    if isinstance(v, float):
+        return repr(v) if v == v else ""
+    if hasattr(v, "item"):  # numpy scalars
+        return _fmt(v.item())
+    return v
+
+
+def write_csv(path: Path, rows: list[dict], columns: list[str] | None = None) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    columns = columns or (list(rows[0]) if rows else [])
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(columns)
+        for row in rows:
+            w.writerow([_fmt(row.get(c, "")) for c in columns])
+
+
+def write_json(path: Path, data: dict) -> None:
+    path.write_text(
+        json.dumps(data, indent=2, sort_keys=True, default=_fmt) + "\n", encoding="utf-8"
+    )
+
+
+def metadata(scenario, seeds, command: dict) -> dict:
+    return {
+        "gpps_version": __version__,
+        "scenario": scenario.name,
+        "scenario_source": scenario.source,
+        "seeds": seeds,
+        "command": command,
+        "params": scenario.params,
+        "buyers": scenario.buyers,
+        "organizations": scenario.organizations,
+        "service_lines": scenario.lines,
+        "schedule": scenario.schedule,
+    }
+
+
+def series_rows(results) -> list[dict]:
+    """Tidy per-step table: one row per (regime, seed, step) with every series."""
+    rows = []
+    for r in results:
+        n = len(r.series[metrics.SERIES[0]])
+        for t in range(n):
+            row = {"regime": r.regime, "seed": r.seed, "step": t + 1}
+            row.update({k: r.series[k][t] for k in metrics.SERIES})
+            rows.append(row)
+    return rows
+
+
+def run_rows(results) -> list[dict]:
+    """One row per run: regime, seed, and every summary outcome."""
+    return [{"regime": r.regime, "seed": r.seed, **r.summary} for r in results]
+
+
+def write_events(folder: Path, results) -> None:
+    tables: dict[str, list[dict]] = {}
+    for r in results:
+        for name, rows in r.events.items():
+            tables.setdefault(name, []).extend(
+                {"regime": r.regime, "seed": r.seed, **row} for row in rows
+            )
+    for name, rows in tables.items():
+        columns = ["regime", "seed"] + sorted(
+            {k for row in rows for k in row} - {"regime", "seed"},
+            key=lambda k: list(rows[0]).index(k) if k in rows[0] else 999,
+        )
+        write_csv(folder / "events" / f"{name}.csv", rows, columns if rows else ["regime", "seed"])
+
+
+def figure(path: Path, results, title: str) -> None:
+    """Outcomes over time by regime: mean over replications with a min-max band."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    arms: dict[str, list] = {}
+    for r in results:
+        arms.setdefault(r.regime, []).append(r)
+    fig, axes = plt.subplots(2, 3, figsize=(13, 7), constrained_layout=True)
+    units = {o.name: o.unit for o in metrics.OUTCOMES}
+    for ax, name in zip(axes.flat, FIGURE_OUTCOMES):
+        for arm, rs in arms.items():
+            x = np.array([r.series[name] for r in rs], dtype=float)
+            t = np.arange(1, x.shape[1] + 1)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                mean = np.nanmean(x, axis=0)
+                low, high = np.nanmin(x, axis=0), np.nanmax(x, axis=0)
+            (line,) = ax.plot(t, mean, label=arm, lw=1.5)
+            if len(rs) > 1:
+                ax.fill_between(t, low, high, color=line.get_color(), alpha=0.15, lw=0)
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel("month")
+        ax.set_ylabel(units.get(name, ""), fontsize=8)
+    axes.flat[0].legend(fontsize=8)
+    fig.suptitle(title)
+    fig.savefig(path, dpi=90, metadata={"Software": None})
+    plt.close(fig)

@@ -1,0 +1,392 @@
+"""Every parameter of gpps: name, default, bounds, unit, description, source.
+
+This module is the single source of truth. Scenario validation, the CLI, the ODD parameter
+table, sweep specs and dashboard sliders all read ``PARAMS``. Defaults live here only.
+
+A parameter has a *scope*: ``model`` (one value per run), ``buyer`` (a default that a
+``[[buyers]]`` entry may override), ``organization`` (same for ``[[organizations]]``) or
+``line`` (same for ``[[service_lines]]``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+REGIME_NAMES = (
+    "contract",
+    "grant",
+    "administrative_dependence",
+    "in_house",
+    "negotiated",
+)
+EVALUATIONS = ("none", "internal", "third_party")
+ORIGINS = ("founded", "grassroots", "external")
+
+#: Working days per month, used to turn staff days into yuan.
+WORKING_DAYS_PER_MONTH = 21.75
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter. ``kind`` is ``float``, ``int``, ``bool`` or ``choice``."""
+
+    name: str
+    default: Any
+    kind: str
+    unit: str
+    description: str
+    source: str
+    scope: str = "model"
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+
+    def check(self, value: Any) -> Any:
+        """Return ``value`` coerced to this parameter's type, or raise ``ValueError``."""
+        if self.kind == "bool":
+            if isinstance(value, bool):
+                return value
+            raise ValueError("a boolean (true or false)")
+        if self.kind == "choice":
+            if isinstance(value, str) and value in self.choices:
+                return value
+            raise ValueError("one of " + ", ".join(self.choices))
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"a number {self.allowed()}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"a finite number {self.allowed()}")
+        if self.kind == "int":
+            if isinstance(value, float):
+                if not value.is_integer():
+                    raise ValueError(f"an integer {self.allowed()}")
+                value = int(value)
+        else:
+            value = float(value)
+        if (self.low is not None and value < self.low) or (
+            self.high is not None and value > self.high
+        ):
+            raise ValueError(f"a value {self.allowed()}")
+        return value
+
+    def allowed(self) -> str:
+        """Human-readable range, e.g. ``in [0, 1]``."""
+        if self.kind == "choice":
+            return "one of " + ", ".join(self.choices)
+        if self.kind == "bool":
+            return "true or false"
+        return f"in [{_fmt(self.low)}, {_fmt(self.high)}]"
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "-inf"
+    return f"{x:g}"
+
+
+def _p(name, default, kind, unit, low, high, description, source, scope="model", choices=()):
+    return Param(name, default, kind, unit, description, source, scope, low, high, tuple(choices))
+
+
+_ASSUMPTION = "assumption"
+
+# fmt: off
+_PARAM_LIST = [
+    # --- scale and time -------------------------------------------------------------------
+    _p("steps", 120, "int", "months", 1, 1200,
+       "Length of a run; one step is one month.",
+       "assumption: ten years lets contracts turn over several times"),
+    _p("population", 10_000, "float", "persons", 10, 1e+09,
+       "Persons the simulated residents stand for; need, posts and money scale with it.",
+       "assumption: a few urban communities (社区) of a street office"),
+    _p("n_residents", 2000, "int", "agents", 10, 5e+06,
+       "Resident agents; each stands for population / n_residents persons.",
+       "assumption: resolution, not a property of the world"),
+    _p("n_communities", 4, "int", "communities", 1, 500,
+       "Communities; each community and service line is one lot.",
+       "assumption"),
+    _p("migrant_share", 0.3, "float", "share", 0, 1,
+       "Share of residents without local hukou.",
+       "assumption: Pearl River Delta streets such as Luocun have large migrant populations "
+       "(DOMAIN.md §3, reading)"),
+    _p("network_degree", 8.0, "float", "ties per resident", 0, 200,
+       "Mean number of social ties per resident (word of mouth).",
+       "assumption: core discussion networks of a few to a dozen people"),
+    _p("network_cross_share", 0.1, "float", "share", 0, 1,
+       "Share of ties that cross community boundaries.",
+       "assumption"),
+    _p("n_service_lines", 2, "int", "lines", 1, 20,
+       "Generated service lines when a scenario names none.",
+       "assumption"),
+    # --- service lines ----------------------------------------------------------------------
+    _p("need_prevalence", 0.25, "float", "share of persons", 0, 1,
+       "Share of persons who need the service line.",
+       "assumption: elders, youth, target groups are a minority of residents", "line"),
+    _p("need_units_per_person", 2.0, "float", "service hours per person-month", 0.01, 1000,
+       "Mean need of a person who needs the line.",
+       "assumption: a visit or group session or two a month", "line"),
+    _p("measurability", 0.5, "float", "share", 0, 1,
+       "Share of quality that a contract can specify and verify (contractible quality).",
+       "assumption within the range for social services, hard to measure (Brown & Potoski 2003; "
+       "Hart, Shleifer & Vishny 1997)", "line"),
+    _p("migrants_eligible", True, "bool", "", None, None,
+       "Whether migrants may receive the line (eligibility by hukou status).",
+       "DOMAIN.md §4: Shanghai's youth programme targeted hukou youth", "line"),
+    # --- production and cost ----------------------------------------------------------------
+    _p("staff_wage", 5000.0, "float", "yuan per post-month", 100, 1e+06,
+       "Monthly cost of a social-organization post (salary and social insurance).",
+       "Shenzhen 2008: 60,000 yuan per social worker per year (DOMAIN.md §2, seen)"),
+    _p("public_wage", 7000.0, "float", "yuan per post-month", 100, 1e+06,
+       "Monthly cost of a public-sector post (in-house production, buyer's staff time).",
+       "assumption: public-sector pay and benefits above social-work pay"),
+    _p("post_rate", 5000.0, "float", "yuan per post-month", 100, 1e+06,
+       "What a buyer pays per funded post under post-based purchase.",
+       "Shenzhen 2008: 60,000 yuan per worker per year (DOMAIN.md §2, seen)"),
+    _p("units_per_post", 60.0, "float", "service hours per post-month", 1, 1000,
+       "Direct service hours a trained post delivers per month, before learning.",
+       "assumption: about 40% of 160 working hours in direct service"),
+    _p("overhead_rate", 0.15, "float", "share of wage bill", 0, 3,
+       "Non-staff operating cost (rent, travel, materials) per yuan of wages.",
+       "assumption"),
+    _p("quality_cost_share", 0.3, "float", "share of unit cost", 0, 1,
+       "Share of unit cost that pays for quality effort, and so can be saved by shading.",
+       "assumption"),
+    _p("learning_rate", 0.05, "float", "productivity gain per doubling", 0, 0.5,
+       "Learning by doing: productivity gain per doubling of cumulative output, counted in years "
+       "of the producer's current output.",
+       "assumption: progress ratios of 0.8-0.95 for labour-intensive work"),
+    _p("slack_growth", 0.01, "float", "per month", 0, 0.2,
+       "Growth of cost slack (X-inefficiency) while an organization's losses are covered.",
+       "assumption: soft budget constraint (Kornai); slack of 10-50% reported for X-inefficiency "
+       "(Leibenstein)"),
+    _p("slack_decay", 0.03, "float", "per month", 0, 1,
+       "Fall of cost slack while an organization bears its own losses.",
+       "assumption"),
+    _p("slack_max", 0.5, "float", "share of unit cost", 0, 3,
+       "Largest cost slack.",
+       "Leibenstein's X-inefficiency range (assumption)"),
+    _p("max_staff_growth", 0.25, "float", "share per month", 0, 10,
+       "Largest monthly growth of an organization's staff (hiring limit).",
+       "assumption"),
+    # --- organizations ----------------------------------------------------------------------
+    _p("n_independent_orgs", 4, "int", "organizations", 0, 10000,
+       "Generated independent organizations (grassroots or external) at the start.",
+       "assumption: thin local markets; US services average under two alternatives (Girth et al. "
+       "2012)"),
+    _p("line_coverage", 0.6, "float", "share", 0, 1,
+       "Chance that a generated independent organization provides a given service line (each "
+       "provides at least one).",
+       "assumption: most NGOs specialise"),
+    _p("external_share", 0.25, "float", "share", 0, 1,
+       "Share of generated independent organizations that come from outside the district.",
+       "assumption"),
+    _p("skill", 0.75, "float", "quality at full effort", 0, 1,
+       "Professional capability: quality delivered at full effort (mean of generated "
+       "organizations; also the in-house unit's).",
+       "assumption", "organization"),
+    _p("skill_sd", 0.1, "float", "quality", 0, 1,
+       "Spread of capability between organizations.",
+       "assumption"),
+    _p("mission", 0.5, "float", "weight", 0, 1,
+       "Mission motivation: weight an organization puts on the quality it delivers.",
+       "Besley & Ghatak 2005 (recalled); assumption for the value", "organization"),
+    _p("mission_sd", 0.2, "float", "weight", 0, 1,
+       "Spread of mission motivation between generated organizations.",
+       "assumption"),
+    _p("cost_sd", 0.1, "float", "share of unit cost", 0, 1,
+       "Spread of unit cost between organizations.",
+       "assumption"),
+    _p("initial_reserve_months", 3.0, "float", "months of costs", 0, 120,
+       "Cash reserves of an organization at the start.",
+       "assumption", "organization"),
+    _p("capacity_share", 0.5, "float", "share of a line's need", 0, 10,
+       "Initial staff of an organization, as a share of one line's total need.",
+       "assumption", "organization"),
+    _p("founded_per_buyer", 1, "int", "organizations", 0, 10,
+       "Organizations each generated buyer has founded at the start (its affiliates).",
+       "the Shanghai cases: each buyer office founded its own organization (DOMAIN.md §3)"),
+    _p("shading_aversion", 1.0, "float", "weight", 0.01, 100,
+       "Convex disutility of shading (professional norms); higher means less shading.",
+       "assumption"),
+    _p("mission_drift_rate", 0.02, "float", "per month", 0, 1,
+       "Speed at which funder-designed work pulls an organization from its mission.",
+       "resource dependence (Pfeffer & Salancik 1978); assumption for the value"),
+    _p("fundraising_effort", 0.5, "float", "share", 0, 1,
+       "Fundraising effort of an organization with no public funding.",
+       "assumption"),
+    _p("crowd_out", 0.7, "float", "share", 0, 1,
+       "How much public funding of its costs cuts an organization's fundraising effort.",
+       "Andreoni & Payne 2011: grants crowd out private giving mostly through reduced "
+       "fundraising"),
+    _p("donor_pool_per_capita", 1.0, "float", "yuan per person-month", 0, 100000,
+       "Private money residents and local donors give to local social services.",
+       "assumption: small private giving for local services in China"),
+    _p("fundraising_cost_ratio", 0.2, "float", "yuan per yuan raised", 0, 1,
+       "Cost of raising one yuan of donations.",
+       "assumption"),
+    _p("bid_staff_days", 10.0, "float", "staff days per bid", 0, 1000,
+       "Staff time an organization spends on one bid or grant application.",
+       "assumption"),
+    _p("entry_rate", 0.05, "float", "per month", 0, 1,
+       "Chance per month that a new independent organization enters when independent providers "
+       "may take part and an opportunity draws fewer than two bids.",
+       "assumption"),
+    _p("exit_grace_months", 3, "int", "months", 0, 120,
+       "Months an organization may run negative cash (uncovered) before it exits.",
+       "assumption"),
+    # --- residents --------------------------------------------------------------------------
+    _p("perception_sd", 0.1, "float", "quality", 0, 1,
+       "Spread of residents' personal standards: a fixed offset to the quality they perceive.",
+       "assumption"),
+    _p("expectation_initial", 0.6, "float", "quality", 0, 1,
+       "Quality residents expect at the start.",
+       "assumption"),
+    _p("expectation_adapt", 0.05, "float", "per month", 0, 1,
+       "Speed at which expectations follow experience.",
+       "assumption"),
+    _p("satisfaction_slope", 2.0, "float", "per unit quality", 0, 100,
+       "How steeply satisfaction rises with experienced quality above expectation.",
+       "assumption"),
+    _p("complaint_threshold", 0.25, "float", "satisfaction", 0, 1,
+       "Satisfaction below which a resident may complain.",
+       "assumption"),
+    _p("complaint_propensity", 0.3, "float", "chance per month", 0, 1,
+       "Chance that a dissatisfied resident complains in a month.",
+       "assumption"),
+    _p("word_of_mouth", 0.3, "float", "share per month", 0, 1,
+       "Share of a resident's opinion that moves toward its neighbours' each month.",
+       "assumption"),
+    _p("reputation_speed", 0.15, "float", "share per month", 0, 1,
+       "Speed at which a provider's reputation follows residents' opinion of it.",
+       "assumption"),
+    _p("donation_share_residents", 0.5, "float", "share", 0, 1,
+       "Share of the donor pool given by residents to the providers they know; the rest comes "
+       "from local donors by reputation.",
+       "assumption"),
+    # --- buyers -----------------------------------------------------------------------------
+    _p("n_buyers", 2, "int", "buyers", 1, 100,
+       "Generated buyers when a scenario names none; buyer k holds line k modulo lines.",
+       "assumption"),
+    _p("regime", "administrative_dependence", "choice", "", None, None,
+       "Purchase regime a buyer holds unless a schedule or decision changes it.",
+       "the study: administrative dependence is the common form in China", "buyer", REGIME_NAMES),
+    _p("budget_general_per_capita", 400.0, "float", "yuan per person-year", 0, 1e+06,
+       "Buyer's general-budget money for its lines.",
+       "assumption", "buyer"),
+    _p("budget_lottery_per_capita", 100.0, "float", "yuan per person-year", 0, 1e+06,
+       "Buyer's lottery / welfare-fund money.",
+       "Shanghai 2009: lottery funds paid for tendered services (DOMAIN.md §3)", "buyer"),
+    _p("budget_earmarked_per_capita", 0.0, "float", "yuan per person-year", 0, 1e+06,
+       "Buyer's earmarked or donor money (e.g. an ADB grant).",
+       "assumption", "buyer"),
+    _p("monitoring_capacity", 0.3, "float", "chance per month", 0, 1,
+       "Chance that a buyer inspects an arrangement in a month (its monitoring staff).",
+       "Dahlström et al. 2016: better-staffed buyers see less quality loss; value assumed",
+       "buyer"),
+    _p("evaluation", "internal", "choice", "", None, None,
+       "Evaluation mechanism: none, internal appraisal, or third-party evaluation.",
+       "the study's evaluation dimension", "buyer", EVALUATIONS),
+    _p("contract_term_months", 12, "int", "months", 1, 120,
+       "Term of contracts and grants before re-tender or renewal.",
+       "Chinese practice: usually one year, up to three (recalled)", "buyer"),
+    _p("weight_price", 0.4, "float", "weight", 0, 1,
+       "Tender score weight on price.",
+       "assumption", "buyer"),
+    _p("weight_quality", 0.3, "float", "weight", 0, 1,
+       "Tender score weight on promised quality (capability).",
+       "assumption", "buyer"),
+    _p("weight_reputation", 0.3, "float", "weight", 0, 1,
+       "Tender score weight on reputation.",
+       "assumption", "buyer"),
+    _p("weight_ties", 0.0, "float", "weight", 0, 1,
+       "Tender score weight on existing ties to the buyer (decoupled tendering).",
+       "Jing & Chen 2013: awards follow existing relationships", "buyer"),
+    _p("fixed_price", False, "bool", "", None, None,
+       "Tenders at a fixed price: bidders compete on capability and reputation only.",
+       "Jiangxi 2006: 500,000 yuan per village, price fixed (DOMAIN.md §3)", "buyer"),
+    _p("ceiling_markup", 0.2, "float", "share", 0, 5,
+       "Ceiling price above the buyer's estimate of an efficient unit cost.",
+       "assumption", "buyer"),
+    _p("penalty_rate", 0.2, "float", "share of a month's payment", 0, 1,
+       "Payment withheld when an inspection finds measurable quality below the promise.",
+       "assumption", "buyer"),
+    _p("strikes_to_terminate", 3, "int", "failures", 1, 100,
+       "Failures (detected shortfalls, bad evaluations) before a buyer ends an arrangement.",
+       "assumption", "buyer"),
+    _p("terminations_to_take_back", 2, "int", "terminations", 1, 100,
+       "Terminations on one lot before the buyer takes the service back in-house.",
+       "Hefetz & Warner 2004: services return in-house after quality problems", "buyer"),
+    _p("tender_staff_days", 40.0, "float", "staff days per tender", 0, 10000,
+       "Buyer staff time to prepare and run one tender.",
+       "Petersen et al. 2019 (ex-ante cost ≈ 2.7% of contract value); value assumed", "buyer"),
+    _p("lot_staff_days", 15.0, "float", "staff days per lot", 0, 10000,
+       "Buyer staff time to specify one lot of a tender.",
+       "assumption", "buyer"),
+    _p("bid_review_staff_days", 8.0, "float", "staff days per bid", 0, 10000,
+       "Buyer staff time to evaluate one bid or grant application.",
+       "assumption", "buyer"),
+    _p("management_staff_days", 1.0, "float", "staff days per arrangement-month", 0, 100,
+       "Buyer staff time to manage one contract or grant per month.",
+       "assumption", "buyer"),
+    _p("inspection_staff_days", 2.0, "float", "staff days per inspection", 0, 100,
+       "Buyer staff time for one inspection.",
+       "assumption", "buyer"),
+    _p("appraisal_staff_days", 2.0, "float", "staff days per post-year", 0, 100,
+       "Staff time of internal appraisal per funded post and year.",
+       "assumption", "buyer"),
+    _p("third_party_cost_share", 0.01, "float", "share of arrangement value", 0, 0.5,
+       "Fee of a third-party evaluator per yuan evaluated.",
+       "assumption", "buyer"),
+    _p("in_house_management_share", 0.15, "float", "share of in-house wage bill", 0, 3,
+       "Management overhead of in-house production.",
+       "assumption", "buyer"),
+    _p("internal_sensitivity", 0.1, "float", "chance", 0, 1,
+       "Chance that internal appraisal acts on residents' complaints about a provider.",
+       "assumption", "buyer"),
+    _p("third_party_sensitivity", 0.4, "float", "chance", 0, 1,
+       "Chance that a third-party evaluation acts on residents' complaints about a provider.",
+       "assumption", "buyer"),
+    _p("complaint_tolerance", 0.1, "float", "share of users", 0, 1,
+       "Share of a provider's users complaining in a month that counts as a failure when the "
+       "evaluation notices it.",
+       "assumption", "buyer"),
+    _p("grant_review_noise", 0.15, "float", "score units", 0, 10,
+       "Noise of grant reviewers' scores (capability + reputation).",
+       "assumption", "buyer"),
+    _p("negotiated_margin", 0.1, "float", "share of unit cost", 0, 2,
+       "Margin over its unit cost an entrusted organization negotiates.",
+       "assumption", "buyer"),
+    _p("grant_award_share", 0.25, "float", "share of a lot", 0.01, 1,
+       "Size of one grant award as a share of a lot's budget (many smaller awards).",
+       "Shanghai 2008: 152 applications, 83 grants (DOMAIN.md §2)", "buyer"),
+]
+# fmt: on
+
+PARAMS: dict[str, Param] = {p.name: p for p in _PARAM_LIST}
+
+
+def defaults(scope: str | None = None) -> dict[str, Any]:
+    """Default values, for one scope or all."""
+    return {n: p.default for n, p in PARAMS.items() if scope is None or p.scope == scope}
+
+
+def names(scope: str) -> list[str]:
+    """Names of the parameters of one scope."""
+    return [n for n, p in PARAMS.items() if p.scope == scope]
+
+
+def resolve(overrides: dict[str, Any]) -> dict[str, Any]:
+    """Defaults updated by ``overrides``; raises ``KeyError`` or ``ValueError`` on bad input.
+
+    Errors carry ``(key, value, allowed)`` as ``args`` so callers can format one line.
+    """
+    out = defaults()
+    for key, value in overrides.items():
+        if key not in PARAMS:
+            raise KeyError(key)
+        try:
+            out[key] = PARAMS[key].check(value)
+        except ValueError as exc:
+            raise ValueError(key, value, str(exc)) from None
+    return out

@@ -1,0 +1,57 @@
+"""Administrative dependence (依赖关系非竞争性购买): designated affiliates funded per post."""
+
+from __future__ import annotations
+
+from .base import Regime, register
+
+
+@register
+class AdministrativeDependence(Regime):
+    name = "administrative_dependence"
+    label = "Administrative dependence (依赖关系非竞争性购买)"
+    covers_losses = True
+    failures_count = False  # renewed without question
+    independent_providers = False
+
+    def eligible(self, buyer, lot) -> list:
+        """Only organizations the buyer founded (its affiliates) may provide."""
+        return [
+            o
+            for o in self.model.organizations()
+            if o.founded_by == buyer.name and lot.line in o.lines
+        ]
+
+    def procure(self, buyer, lots):
+        model = self.model
+        p = buyer.params
+        for lot in lots:
+            affiliates = self.eligible(buyer, lot)
+            org = affiliates[0] if affiliates else model.found_affiliate(buyer, lot.line)
+            budget = buyer.lot_budget(lot)
+            posts = min(lot.need / org.productivity, budget / p["post_rate"])
+            model.arrange(
+                self,
+                buyer,
+                lot,
+                org,
+                12,
+                "per_post",
+                posts * org.productivity,
+                monthly=posts * p["post_rate"],
+                posts=posts,
+                promised_quality=org.skill,
+            )
+            model.record_award(None, buyer, lot, org, self.name, p["post_rate"], posts, 12, 0)
+        yield from ()
+
+    def inspection_probability(self, arr) -> float:
+        """Internal appraisal once a year."""
+        return 1.0 / 12.0
+
+    def monthly_governance(self, buyer, arrangements) -> None:
+        posts = sum(a.posts for a in arrangements)
+        if posts:
+            buyer.governance(
+                "administrative_dependence:appraisal",
+                buyer.params["appraisal_staff_days"] * posts / 12.0,
+            )

@@ -1,0 +1,101 @@
+"""Contract (合同外包): open tender, scored bids, per-hour payment, inspection and penalties."""
+
+from __future__ import annotations
+
+from .base import Regime, register
+
+
+@register
+class Contract(Regime):
+    name = "contract"
+    label = "Contracting out (合同外包)"
+
+    def ceiling(self, buyer) -> float:
+        """Ceiling price: the buyer's estimate of an efficient unit cost plus a markup."""
+        p = buyer.params
+        estimate = p["staff_wage"] * (1 + p["overhead_rate"]) / p["units_per_post"]
+        return estimate * (1 + p["ceiling_markup"])
+
+    def procure(self, buyer, lots):
+        model = self.model
+        p = buyer.params
+        term = p["contract_term_months"]
+        ceiling = self.ceiling(buyer)
+        tender = model.new_event_id("tender")
+        n_bids = 0
+        eligible_counts = []
+        bidders = set()
+        for lot in lots:
+            budget = buyer.lot_budget(lot)
+            planned = min(lot.need, budget / ceiling)
+            eligible = self.eligible(buyer, lot)
+            eligible_counts.append(len(eligible))
+            bids = []
+            for org in eligible:
+                price = org.bid(lot, ceiling, planned, term, len(eligible), p["fixed_price"])
+                if price is not None:
+                    bids.append((org, price))
+                    bidders.add(org)
+            n_bids += len(bids)
+            options = self.score(buyer, bids, ceiling)
+            choice = yield from model.decide("tender", buyer, lot, options)
+            model.record_bids(tender, lot, options, choice)
+            picked = options[choice] if choice is not None else None
+            if picked is None:
+                model.record_award(tender, buyer, lot, None, self.name, 0, 0, term, len(bids))
+                model.maybe_enter(lot, len(bids))
+                continue
+            if picked["kind"] == "in_house":
+                model.regime_for("in_house").arrange(buyer, lot, term)
+                continue
+            org, price = picked["org"], picked["price"]
+            units = min(lot.need, budget / price)
+            model.arrange(
+                self,
+                buyer,
+                lot,
+                org,
+                term,
+                "per_unit",
+                units,
+                price=price,
+                promised_quality=org.skill,
+            )
+            model.record_award(tender, buyer, lot, org, self.name, price, units, term, len(bids))
+            model.maybe_enter(lot, len(bids))
+        cost = buyer.governance(
+            "contract:tendering",
+            p["tender_staff_days"]
+            + p["lot_staff_days"] * len(lots)
+            + p["bid_review_staff_days"] * n_bids,
+        )
+        model.record_tender(tender, buyer, len(lots), eligible_counts, n_bids, cost)
+        per_lot = n_bids / len(lots)
+        for org in {o for lot in lots for o in self.eligible(buyer, lot)} | bidders:
+            org.learn_rivals(per_lot)
+
+    def score(self, buyer, bids, ceiling) -> list[dict]:
+        """Score bids by price (lowest price = full marks), promised quality, reputation, ties."""
+        p = buyer.params
+        weights = [p["weight_price"], p["weight_quality"], p["weight_reputation"], p["weight_ties"]]
+        total = sum(weights) or 1.0
+        wp, wq, wr, wt = (w / total for w in weights)
+        low = min((price for _, price in bids), default=ceiling)
+        options = []
+        for org, price in bids:
+            tie = 1.0 if buyer.name in org.ties else 0.0
+            s = wp * low / price + wq * org.skill + wr * org.reputation + wt * tie
+            options.append(
+                {
+                    "kind": "bid",
+                    "org": org,
+                    "price": price,
+                    "quality": org.skill,
+                    "reputation": org.reputation,
+                    "tie": tie,
+                    "score": s,
+                }
+            )
+        options.sort(key=lambda o: (-o["score"], o["org"].unique_id))
+        options.append({"kind": "in_house", "org": None, "price": None, "score": None})
+        return options
