@@ -21,6 +21,7 @@ class Lot:
     terminations: int = 0
     taken_back: bool = False
     last_provider: object = None
+    excluded: set = field(default_factory=set)  # providers terminated on this lot
 
     @property
     def open(self) -> bool:

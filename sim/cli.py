@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import __version__, metrics, output
 from .errors import InputError, suggest
-from .params import REGIME_NAMES
+from .params import regime_names
 from .scenario import DEFAULT_SCENARIO, describe_all, load
 
 
@@ -18,37 +18,41 @@ class _Parser(argparse.ArgumentParser):
     """Argument errors as one line and exit status 2."""
 
     def error(self, message):
+        # "argument --steps: --steps = 0: expected ..." -> "--steps = 0: expected ..."
+        head, _, rest = message.partition(": ")
+        if head.startswith("argument ") and rest.startswith("--"):
+            message = rest
+        message = " ".join(message.split())
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _seed(text: str) -> int:
+def _integer(name: str, text: str, low: int, high: int | None) -> int:
+    allowed = f"an integer >= {low}" if high is None else f"an integer in [{low}, {high}]"
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--seed {text!r}: expected an integer >= 0") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"--seed {value}: expected an integer >= 0")
+        raise argparse.ArgumentTypeError(f"{name} = {text}: expected {allowed}") from None
+    if value < low or (high is not None and value > high):
+        raise argparse.ArgumentTypeError(f"{name} = {text}: expected {allowed}")
     return value
+
+
+def _seed(text: str) -> int:
+    return _integer("--seed", text, 0, None)
 
 
 def _positive(name: str, high: int):
     def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} {text!r}: expected an integer") from None
-        if not 1 <= value <= high:
-            raise argparse.ArgumentTypeError(f"{name} {value}: expected an integer in [1, {high}]")
-        return value
+        return _integer(name, text, 1, high)
 
     return parse
 
 
 def _regime(text: str) -> str:
-    if text not in REGIME_NAMES:
+    known = regime_names()
+    if text not in known:
         raise argparse.ArgumentTypeError(
-            f"--regime {text!r}: expected one of {', '.join(REGIME_NAMES)}"
-            f"{suggest(text, REGIME_NAMES)}"
+            f"--regime = {text}: expected one of {', '.join(known)}{suggest(text, known)}"
         )
     return text
 
@@ -96,9 +100,11 @@ def cmd_run(args) -> int:
 
     scenario = load(args.scenario)
     out = Path(args.out or f"results/{scenario.name}-run")
-    output.check_out(out, args.force)
+    output.check_out(out, args.force, keep=args.scenario)
     overrides = {"steps": args.steps} if args.steps else {}
-    scenario = scenario.with_overrides(overrides)
+    if args.regime:
+        overrides["regime"] = args.regime
+    scenario = scenario.with_overrides(overrides)  # every check before the run starts
     start = time.perf_counter()
     result = run(scenario, seed=args.seed, regime=args.regime, label=args.regime or "as_written")
     with output.atomic_dir(out) as tmp:
@@ -112,7 +118,7 @@ def cmd_run(args) -> int:
                 [args.seed],
                 {
                     "command": "run",
-                    "scenario": args.scenario,
+                    "scenario": output.portable(args.scenario),
                     "regime": args.regime,
                     "steps": scenario.params["steps"],
                     "seed": args.seed,
@@ -131,13 +137,16 @@ def cmd_run(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from .compare import compare
+    from .compare import arms, compare
 
     scenario = load(args.scenario)
     out = Path(args.out or f"results/{scenario.name}-compare")
-    output.check_out(out, args.force)
+    output.check_out(out, args.force, keep=args.scenario)
     if args.steps:
         scenario = scenario.with_overrides({"steps": args.steps})
+    for arm in arms(scenario):  # every arm must be possible before any run starts
+        if arm is not None:
+            scenario.with_overrides({"regime": arm})
     start = time.perf_counter()
     comp = compare(scenario, args.replications, args.seed)
     rows = comp.table()
@@ -153,7 +162,7 @@ def cmd_compare(args) -> int:
                 comp.seeds,
                 {
                     "command": "compare",
-                    "scenario": args.scenario,
+                    "scenario": output.portable(args.scenario),
                     "replications": args.replications,
                     "master_seed": args.seed,
                     "steps": scenario.params["steps"],
@@ -232,12 +241,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Run the ``gpps`` command; return its exit status (2 on bad input, one line on stderr)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a bad argument (already reported)
+        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
     try:
         return args.func(args)
     except InputError as exc:
-        print(f"gpps: error: {exc}", file=sys.stderr)
+        message = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+        print(f"gpps: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("gpps: interrupted", file=sys.stderr)

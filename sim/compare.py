@@ -113,18 +113,16 @@ def compare(scenario: Scenario, replications: int, seed: int, progress=True) -> 
     plan = [(arm, s) for s in seeds for arm in arms(scenario)]
     results = []
     start = time.perf_counter()
+    tty = sys.stderr.isatty()
     for i, (arm, s) in enumerate(plan, 1):
         results.append(run(scenario, seed=s, regime=arm, label=arm or "as_written"))
-        if progress:
+        if progress and (tty or i % max(1, len(plan) // 10) == 0 or i == len(plan)):
             elapsed = time.perf_counter() - start
             eta = elapsed / i * (len(plan) - i)
-            print(
-                f"\rcompare: {i}/{len(plan)} runs, {elapsed:.0f}s elapsed, eta {eta:.0f}s ",
-                end="",
-                file=sys.stderr,
-                flush=True,
-            )
-    if progress:
+            line = f"compare: {i}/{len(plan)} runs, {elapsed:.0f}s elapsed, eta {eta:.0f}s"
+            end = "" if tty else "\n"
+            print(f"\r{line} " if tty else line, end=end, file=sys.stderr, flush=True)
+    if progress and tty:
         print(file=sys.stderr)
     order = {a or "as_written": k for k, a in enumerate(arms(scenario))}
     results.sort(key=lambda r: (order[r.regime], seeds.index(r.seed)))

@@ -430,7 +430,7 @@ def independence(orgs) -> dict[str, float]:
 
 
 def _ratio(num: float, den: float, scale: float = 1.0) -> float:
-    return scale * num / den if den > 0 else math.nan
+    return scale * num / den if den > 1e-9 else math.nan
 
 
 def _series_value(model, name: str) -> float:

@@ -227,10 +227,6 @@ class GppsModel(mesa.Model):
         """Active organizations, in creation order."""
         return [o for o in self.agents_by_type.get(SocialOrganization, []) if o.active]
 
-    def excluded(self, lot) -> set:
-        """Organizations barred from a lot after the buyer terminated them there."""
-        return lot.buyer.__dict__.setdefault("_excluded", {}).get(lot.id, set())
-
     def persons_in(self, communities) -> float:
         counts = np.bincount(self.population.community, minlength=self.params["n_communities"])
         return float(counts[list(communities)].sum()) * self.population.persons
@@ -340,7 +336,7 @@ class GppsModel(mesa.Model):
                 prod.month_wage_bill = 0.0
                 continue
             covered = prod.covered()
-            prod.plan_staff(covered)
+            prod.plan_staff(covered, first_month=self.steps == 1)
             if not prod.arrangements and hasattr(prod, "active"):
                 prod.staff = 1.0 if prod.cash >= prod.post_cost or covered else 0.0
             wages = prod.produce()
@@ -430,8 +426,7 @@ class GppsModel(mesa.Model):
                 if arr.strikes >= arr.buyer.params["strikes_to_terminate"]:
                     self.end_arrangement(arr, "terminated")
                     lot.terminations += 1
-                    excl = lot.buyer.__dict__.setdefault("_excluded", {})
-                    excl.setdefault(lot.id, set()).add(arr.provider)
+                    lot.excluded.add(arr.provider)
                     self.month_stats["terminations"] += 1
                     if (
                         not lot.taken_back
@@ -485,6 +480,11 @@ class GppsModel(mesa.Model):
                     total[prod.provider_id] / n - prod.reputation
                 )
         for org in orgs:
+            t = org.trailing()
+            surplus = org.cash - p["reserve_cap_months"] * t["costs"] / max(t["months"], 1)
+            if surplus > 0 and org.arrangements:
+                self.ledger.transfer(org.account, "economy", surplus, "own_programmes")
+                org.month["costs"] += surplus
             org.drift_mission()
             org.adjust_slack(org.covered())
             if org.arrangements or org.covered():
@@ -585,7 +585,7 @@ class GppsModel(mesa.Model):
         """The buyer founds a new affiliated organization, staffed and funded by itself."""
         p = buyer.params
         k = 1 + sum(
-            1 for o in self.agents_by_type[SocialOrganization] if o.founded_by == buyer.name
+            1 for o in self.agents_by_type.get(SocialOrganization, []) if o.founded_by == buyer.name
         )
         org = self.new_organization(
             f"{buyer.name}_affiliate_{k}",

@@ -28,33 +28,82 @@ FIGURE_OUTCOMES = [
 ]
 
 
-def check_out(out: Path, force: bool) -> None:
-    """Refuse a non-empty output folder unless ``force``; refuse a file in its place."""
+def portable(ref: str | None) -> str | None:
+    """A scenario reference fit for output files: no absolute path, no ``..``."""
+    if ref is None:
+        return None
+    path = Path(ref)
+    if path.is_absolute() or ".." in path.parts:
+        return path.name
+    return path.as_posix()
+
+
+def check_out(out: Path, force: bool, keep: str | None = None) -> None:
+    """Refuse a non-empty output folder unless ``force``; refuse a file in its place.
+
+    ``keep`` is an input file (the scenario) that replacing ``out`` must not delete.
+    """
+    out = Path(out)
     if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out}: exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise InputError(f"--out {out}: folder is not empty; use --force to replace it")
+        raise InputError(f"--out = {out}: exists and is not a folder: expected a folder")
+    here = Path.cwd().resolve()
+    there = out.resolve()
+    if there == here or there in here.parents:
+        raise InputError(
+            f"--out = {out}: holds the current folder: expected a folder of its own, "
+            "which is replaced whole"
+        )
+    if keep is not None and Path(keep).is_file() and there in Path(keep).resolve().parents:
+        raise InputError(
+            f"--out = {out}: holds the scenario file {keep}: expected a folder that does not, "
+            "as it is replaced whole"
+        )
+    try:
+        full = out.is_dir() and any(out.iterdir())
+    except OSError as exc:
+        raise InputError(f"--out = {out}: cannot read: {exc.strerror or exc}") from None
+    if full and not force:
+        raise InputError(
+            f"--out = {out}: folder is not empty: expected a new or empty folder, "
+            "or --force to replace it"
+        )
 
 
 @contextmanager
 def atomic_dir(out: Path):
-    """Yield a temporary folder beside ``out``; on success it replaces ``out`` whole."""
+    """Yield a temporary folder beside ``out``; on success it replaces ``out`` whole.
+
+    On any error the temporary folder is removed and ``out`` is left as it was.
+    """
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as exc:
+        raise InputError(f"--out = {out}: cannot create: {exc.strerror or exc}") from None
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(tmp, 0o777 & ~mask)  # mkdtemp makes it private; the result is an ordinary folder
     try:
         yield tmp
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(out, old)
-    os.replace(tmp, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    try:
+        if out.exists():
+            old = out.with_name(f"{tmp.name}.old")
+            os.replace(out, old)
+        os.replace(tmp, out)
+    except OSError as exc:
+        if old is not None and not out.exists():
+            os.replace(old, out)
+            old = None
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise InputError(f"--out = {out}: cannot replace: {exc.strerror or exc}") from None
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _fmt(v):
@@ -85,7 +134,7 @@ def metadata(scenario, seeds, command: dict) -> dict:
     return {
         "gpps_version": __version__,
         "scenario": scenario.name,
-        "scenario_source": scenario.source,
+        "scenario_source": portable(scenario.source),
         "seeds": seeds,
         "command": command,
         "params": scenario.params,

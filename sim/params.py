@@ -11,16 +11,11 @@ A parameter has a *scope*: ``model`` (one value per run), ``buyer`` (a default t
 from __future__ import annotations
 
 import math
+import numbers
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-REGIME_NAMES = (
-    "contract",
-    "grant",
-    "administrative_dependence",
-    "in_house",
-    "negotiated",
-)
 EVALUATIONS = ("none", "internal", "third_party")
 ORIGINS = ("founded", "grassroots", "external")
 
@@ -41,7 +36,12 @@ class Param:
     scope: str = "model"
     low: float | None = None
     high: float | None = None
-    choices: tuple[str, ...] = ()
+    choices: tuple[str, ...] | Callable[[], tuple[str, ...]] = ()
+
+    @property
+    def options(self) -> tuple[str, ...]:
+        """Allowed values of a ``choice`` parameter (a registry may supply them)."""
+        return self.choices() if callable(self.choices) else self.choices
 
     def check(self, value: Any) -> Any:
         """Return ``value`` coerced to this parameter's type, or raise ``ValueError``."""
@@ -50,15 +50,17 @@ class Param:
                 return value
             raise ValueError("a boolean (true or false)")
         if self.kind == "choice":
-            if isinstance(value, str) and value in self.choices:
+            if isinstance(value, str) and value in self.options:
                 return value
-            raise ValueError("one of " + ", ".join(self.choices))
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError("one of " + ", ".join(self.options))
+        if isinstance(value, bool) or not isinstance(value, (numbers.Integral, numbers.Real)):
             raise ValueError(f"a number {self.allowed()}")
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError(f"a finite number {self.allowed()}")
         if self.kind == "int":
-            if isinstance(value, float):
+            if isinstance(value, numbers.Integral):
+                value = int(value)
+            else:
                 if not value.is_integer():
                     raise ValueError(f"an integer {self.allowed()}")
                 value = int(value)
@@ -73,20 +75,26 @@ class Param:
     def allowed(self) -> str:
         """Human-readable range, e.g. ``in [0, 1]``."""
         if self.kind == "choice":
-            return "one of " + ", ".join(self.choices)
+            return "one of " + ", ".join(self.options)
         if self.kind == "bool":
             return "true or false"
-        return f"in [{_fmt(self.low)}, {_fmt(self.high)}]"
+        return f"in [{_fmt(self.low, '-inf')}, {_fmt(self.high, 'inf')}]"
 
 
-def _fmt(x: float | None) -> str:
-    if x is None:
-        return "-inf"
-    return f"{x:g}"
+def _fmt(x: float | None, unbounded: str) -> str:
+    return unbounded if x is None else f"{x:g}"
 
 
 def _p(name, default, kind, unit, low, high, description, source, scope="model", choices=()):
-    return Param(name, default, kind, unit, description, source, scope, low, high, tuple(choices))
+    choices = choices if callable(choices) else tuple(choices)
+    return Param(name, default, kind, unit, description, source, scope, low, high, choices)
+
+
+def regime_names() -> tuple[str, ...]:
+    """Registered purchase regimes (built-in ones and any registered later)."""
+    from .regimes import REGIMES
+
+    return tuple(REGIMES)
 
 
 _ASSUMPTION = "assumption"
@@ -137,9 +145,9 @@ _PARAM_LIST = [
     _p("staff_wage", 5000.0, "float", "yuan per post-month", 100, 1e+06,
        "Monthly cost of a social-organization post (salary and social insurance).",
        "Shenzhen 2008: 60,000 yuan per social worker per year (DOMAIN.md §2, seen)"),
-    _p("public_wage", 7000.0, "float", "yuan per post-month", 100, 1e+06,
+    _p("public_wage", 6000.0, "float", "yuan per post-month", 100, 1e+06,
        "Monthly cost of a public-sector post (in-house production, buyer's staff time).",
-       "assumption: public-sector pay and benefits above social-work pay"),
+       "assumption: public-sector pay and benefits about 20% above social-work pay"),
     _p("post_rate", 5000.0, "float", "yuan per post-month", 100, 1e+06,
        "What a buyer pays per funded post under post-based purchase.",
        "Shenzhen 2008: 60,000 yuan per worker per year (DOMAIN.md §2, seen)"),
@@ -156,16 +164,19 @@ _PARAM_LIST = [
        "Learning by doing: productivity gain per doubling of cumulative output, counted in years "
        "of the producer's current output.",
        "assumption: progress ratios of 0.8-0.95 for labour-intensive work"),
-    _p("slack_growth", 0.01, "float", "per month", 0, 0.2,
+    _p("slack_growth", 0.03, "float", "per month", 0, 0.2,
        "Growth of cost slack (X-inefficiency) while an organization's losses are covered.",
        "assumption: soft budget constraint (Kornai); slack of 10-50% reported for X-inefficiency "
        "(Leibenstein)"),
     _p("slack_decay", 0.03, "float", "per month", 0, 1,
        "Fall of cost slack while an organization bears its own losses.",
        "assumption"),
-    _p("slack_max", 0.5, "float", "share of unit cost", 0, 3,
+    _p("slack_max", 0.6, "float", "share of unit cost", 0, 3,
        "Largest cost slack.",
        "Leibenstein's X-inefficiency range (assumption)"),
+    _p("reserve_cap_months", 12.0, "float", "months of costs", 0, 240,
+       "Reserves above this are spent on the organization's own programmes.",
+       "assumption: non-profits hold a few months to a year of reserves"),
     _p("max_staff_growth", 0.25, "float", "share per month", 0, 10,
        "Largest monthly growth of an organization's staff (hiring limit).",
        "assumption"),
@@ -270,7 +281,7 @@ _PARAM_LIST = [
        "assumption"),
     _p("regime", "administrative_dependence", "choice", "", None, None,
        "Purchase regime a buyer holds unless a schedule or decision changes it.",
-       "the study: administrative dependence is the common form in China", "buyer", REGIME_NAMES),
+       "the study: administrative dependence is the common form in China", "buyer", regime_names),
     _p("budget_general_per_capita", 400.0, "float", "yuan per person-year", 0, 1e+06,
        "Buyer's general-budget money for its lines.",
        "assumption", "buyer"),
@@ -317,13 +328,13 @@ _PARAM_LIST = [
     _p("terminations_to_take_back", 2, "int", "terminations", 1, 100,
        "Terminations on one lot before the buyer takes the service back in-house.",
        "Hefetz & Warner 2004: services return in-house after quality problems", "buyer"),
-    _p("tender_staff_days", 40.0, "float", "staff days per tender", 0, 10000,
+    _p("tender_staff_days", 120.0, "float", "staff days per tender", 0, 10000,
        "Buyer staff time to prepare and run one tender.",
        "Petersen et al. 2019 (ex-ante cost ≈ 2.7% of contract value); value assumed", "buyer"),
-    _p("lot_staff_days", 15.0, "float", "staff days per lot", 0, 10000,
+    _p("lot_staff_days", 30.0, "float", "staff days per lot", 0, 10000,
        "Buyer staff time to specify one lot of a tender.",
        "assumption", "buyer"),
-    _p("bid_review_staff_days", 8.0, "float", "staff days per bid", 0, 10000,
+    _p("bid_review_staff_days", 12.0, "float", "staff days per bid", 0, 10000,
        "Buyer staff time to evaluate one bid or grant application.",
        "assumption", "buyer"),
     _p("management_staff_days", 1.0, "float", "staff days per arrangement-month", 0, 100,

@@ -7,14 +7,15 @@ of ``regime`` sets every buyer to that regime and drops the schedule.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, suggest
-from .params import ORIGINS, PARAMS, REGIME_NAMES, names, resolve
+from .errors import InputError, show, suggest
+from .params import ORIGINS, PARAMS, names, regime_names, resolve
 
 DEFAULT_SCENARIO = "baseline"
 LINE_NAMES = (
@@ -68,10 +69,13 @@ class Scenario:
     source: str = "<defaults>"
     dimensions: dict[str, str] = field(default_factory=dict)
     raw: dict = field(default_factory=dict, repr=False)
+    overrides: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
-        """The same file with run overrides applied on top."""
-        return build(self.raw, self.source, overrides) if overrides else self
+        """The same file with run overrides applied on top of the ones it already has."""
+        if not overrides:
+            return self
+        return build(self.raw, self.source, {**self.overrides, **overrides})
 
     @property
     def has_own_regimes(self) -> bool:
@@ -104,8 +108,12 @@ def describe_all() -> list[tuple[str, str]]:
     """(name, one-line description) of every shipped scenario."""
     out = []
     for name, path in shipped().items():
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        out.append((name, str(data.get("description", "")).strip().splitlines()[0]))
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise InputError(f"scenarios/{name}.toml: cannot read: {exc}") from None
+        lines = str(data.get("description", "")).strip().splitlines()
+        out.append((name, lines[0] if lines else ""))
     return out
 
 
@@ -118,16 +126,18 @@ def read(ref: str | None) -> tuple[dict, str]:
     else:
         path = Path(ref)
         if not path.is_file():
-            hint = suggest(ref, files)
+            what = "is a folder" if path.is_dir() else "no such file"
             raise InputError(
-                f"{ref}: no such scenario file or shipped scenario{hint}; "
-                f"shipped: {', '.join(files)}"
+                f"{ref}: {what}: expected a scenario TOML file or a shipped scenario "
+                f"({', '.join(files)}){suggest(ref, files)}"
             )
         label = str(path)
         try:
             text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"{label}: cannot read: {exc}") from None
+        except UnicodeDecodeError:
+            raise InputError(f"{label}: not a UTF-8 text file: expected a TOML file") from None
+        except OSError as exc:
+            raise InputError(f"{label}: cannot read: {exc.strerror or exc}") from None
     try:
         return tomllib.loads(text), label
     except tomllib.TOMLDecodeError as exc:
@@ -141,77 +151,104 @@ def load(ref: str | None = None, overrides: dict[str, Any] | None = None) -> Sce
 
 
 # -- validation --------------------------------------------------------------------------------
-def _keys(table: dict, allowed: set, where: str, label: str) -> None:
+def _allowed(allowed: set, what: str | None) -> str:
+    """``one of a, b, c`` for a short list, else the description ``what``."""
+    if what is None or len(allowed) <= 12:
+        return "one of " + ", ".join(sorted(allowed))
+    return what
+
+
+def _keys(table: dict, allowed: set, where: str, label: str, what: str | None = None) -> None:
     for key in table:
         if key not in allowed:
             raise InputError(
-                f"{label}: unknown key '{where}{key}'{suggest(key, allowed)}; "
-                f"allowed: {', '.join(sorted(allowed))}"
+                f"{label}: {where}{key} = {show(table[key])}: unknown key"
+                f"{suggest(key, allowed)}; expected {_allowed(allowed, what)}"
             )
 
 
-def _param(label: str, where: str, key: str, value: Any) -> Any:
+_PARAM_KEYS = f"one of the {len(PARAMS)} parameter names in sim/params.py"
+
+
+def _param(label: str, where: str, key: str, value: Any, strict: bool = True) -> Any:
+    """``value`` checked against the parameter ``key``. ``strict``: a TOML float is not an int."""
+    p = PARAMS[key]
     try:
-        return PARAMS[key].check(value)
+        if strict and p.kind == "int" and isinstance(value, float) and math.isfinite(value):
+            raise ValueError(f"an integer {p.allowed()}")
+        return p.check(value)
     except ValueError as exc:
-        raise InputError(f"{label}: {where}{key} = {value!r}: expected {exc}") from None
+        choices = p.choices() if callable(p.choices) else p.choices
+        hint = suggest(value, choices) if p.kind == "choice" else ""
+        raise InputError(f"{label}: {where}{key} = {show(value)}: expected {exc}{hint}") from None
+
+
+def _table(data: dict, key: str, label: str) -> dict:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise InputError(f"{label}: {key} = {show(value)}: expected a table ([{key}])")
+    return value
 
 
 def _table_list(data: dict, key: str, label: str) -> list[dict]:
     value = data.get(key, [])
     if not isinstance(value, list) or not all(isinstance(x, dict) for x in value):
-        raise InputError(f"{label}: '{key}' must be an array of tables ([[{key}]])")
+        raise InputError(f"{label}: {key} = {show(value)}: expected an array of tables ([[{key}]])")
     return value
 
 
 def _str(label: str, where: str, value: Any) -> str:
     if not isinstance(value, str) or not value:
-        raise InputError(f"{label}: {where} = {value!r}: expected a non-empty string")
+        raise InputError(f"{label}: {where} = {show(value)}: expected a non-empty string")
     return value
 
 
 def _str_list(label: str, where: str, value: Any) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
-        raise InputError(f"{label}: {where} = {value!r}: expected a list of strings")
+        raise InputError(f"{label}: {where} = {show(value)}: expected a list of strings")
     return value
 
 
-def _check_names(label: str, where: str, used: list[str], known: list[str]) -> None:
+def _check_names(label: str, where: str, used: list[str], known: list[str], what: str) -> None:
     for name in used:
         if name not in known:
             raise InputError(
-                f"{label}: {where} = '{name}' is not defined{suggest(name, known)}; "
-                f"defined: {', '.join(known) or 'none'}"
+                f"{label}: {where} = {show(name)}: expected the name of a {what} "
+                f"({', '.join(known) or 'none defined'}){suggest(name, known)}"
             )
 
 
 def build(data: dict, label: str, overrides: dict[str, Any]) -> Scenario:
     """Turn raw TOML data into a validated ``Scenario``."""
     _keys(data, _TOP, "", label)
-    raw = data.get("params", {})
-    if not isinstance(raw, dict):
-        raise InputError(f"{label}: 'params' must be a table ([params])")
-    _keys(raw, set(PARAMS), "params.", label)
+    for key in ("name", "description"):
+        if key in data and not isinstance(data[key], str):
+            raise InputError(f"{label}: {key} = {show(data[key])}: expected a string")
+    if "name" in data:
+        _str(label, "name", data["name"])
+    raw = _table(data, "params", label)
+    _keys(raw, set(PARAMS), "params.", label, _PARAM_KEYS)
     for key, value in raw.items():
         _param(label, "params.", key, value)
-    _keys(overrides, set(PARAMS), "", "override")
-    over = {k: _param("override", "", k, v) for k, v in overrides.items()}
+    _keys(overrides, set(PARAMS), "", "override", _PARAM_KEYS)
+    over = {k: _param("override", "", k, v, strict=False) for k, v in overrides.items()}
     try:
         params = resolve({**raw, **over})
     except (KeyError, ValueError) as exc:  # pragma: no cover - checked above
         raise InputError(f"{label}: {exc}") from None
 
-    dims = data.get("dimensions", {})
-    if not isinstance(dims, dict):
-        raise InputError(f"{label}: 'dimensions' must be a table")
+    dims = _table(data, "dimensions", label)
     _keys(dims, set(DIMENSIONS), "dimensions.", label)
+    for key, value in dims.items():
+        _str(label, f"dimensions.{key}", value)
 
     lines = _lines(data, label, params, over)
     line_names = [ln["name"] for ln in lines]
     buyers = _buyers(data, label, params, over, line_names)
     buyer_names = [b["name"] for b in buyers]
     orgs = _orgs(data, label, params, over, line_names, buyer_names)
-    schedule = [] if "regime" in over else _schedule(data, label, params, buyer_names)
+    file_steps = PARAMS["steps"].check(raw.get("steps", PARAMS["steps"].default))
+    schedule = [] if "regime" in over else _schedule(data, label, params, buyer_names, file_steps)
 
     scenario = Scenario(
         name=str(data.get("name", Path(label).stem)),
@@ -224,13 +261,14 @@ def build(data: dict, label: str, overrides: dict[str, Any]) -> Scenario:
         source=label,
         dimensions={k: str(v) for k, v in dims.items()},
         raw=data,
+        overrides=dict(overrides),
     )
     _contradictions(scenario, label)
     return scenario
 
 
-def _entry(label, where, entry, allowed, scope, params, over) -> dict:
-    _keys(entry, allowed, where, label)
+def _entry(label, where, entry, allowed, scope, params, over, what=None) -> dict:
+    _keys(entry, allowed, where, label, what)
     out = {k: params[k] for k in names(scope)}
     for key in names(scope):
         if key in entry:
@@ -240,11 +278,14 @@ def _entry(label, where, entry, allowed, scope, params, over) -> dict:
     return out
 
 
-def _unique(label: str, what: str, items: list[dict]) -> None:
+def _unique(label: str, table: str, what: str, items: list[dict]) -> None:
     seen = set()
-    for item in items:
+    for i, item in enumerate(items):
         if item["name"] in seen:
-            raise InputError(f"{label}: {what} name '{item['name']}' is used twice")
+            raise InputError(
+                f"{label}: {table}[{i}].name = {show(item['name'])}: expected a name no other "
+                f"{what} uses"
+            )
         seen.add(item["name"])
 
 
@@ -261,7 +302,7 @@ def _lines(data, label, params, over) -> list[dict]:
         line = _entry(label, where, e, _LINE, "line", params, over)
         line["name"] = _str(label, where + "name", e.get("name"))
         lines.append(line)
-    _unique(label, "service line", lines)
+    _unique(label, "service_lines", "service line", lines)
     return lines
 
 
@@ -283,17 +324,21 @@ def _buyers(data, label, params, over, line_names) -> list[dict]:
                     "communities": comms,
                 }
             )
+    what = "name, service_lines, communities, notes or one of the buyer parameters in sim/params.py"
     buyers = []
     for i, e in enumerate(entries):
         where = f"buyers[{i}]."
-        b = _entry(label, where, e, _BUYER, "buyer", params, over)
+        b = _entry(label, where, e, _BUYER, "buyer", params, over, what)
         b["name"] = _str(label, where + "name", e.get("name"))
         b["service_lines"] = _str_list(
             label, where + "service_lines", e.get("service_lines", line_names)
         )
         if not b["service_lines"]:
-            raise InputError(f"{label}: {where}service_lines = []: a buyer needs a service line")
-        _check_names(label, where + "service_lines", b["service_lines"], line_names)
+            raise InputError(
+                f"{label}: {where}service_lines = []: expected at least one service line "
+                f"({', '.join(line_names)})"
+            )
+        _check_names(label, where + "service_lines", b["service_lines"], line_names, "service line")
         comms = e.get("communities", list(range(n_comm)))
         if (
             not isinstance(comms, list)
@@ -303,12 +348,12 @@ def _buyers(data, label, params, over, line_names) -> list[dict]:
             )
         ):
             raise InputError(
-                f"{label}: {where}communities = {comms!r}: expected a non-empty list of "
+                f"{label}: {where}communities = {show(comms)}: expected a non-empty list of "
                 f"community numbers in [0, {n_comm - 1}]"
             )
         b["communities"] = sorted(set(comms))
         buyers.append(b)
-    _unique(label, "buyer", buyers)
+    _unique(label, "buyers", "buyer", buyers)
     return buyers
 
 
@@ -321,55 +366,81 @@ def _orgs(data, label, params, over, line_names, buyer_names) -> list[dict]:
         o["origin"] = e.get("origin", "grassroots")
         if o["origin"] not in ORIGINS:
             raise InputError(
-                f"{label}: {where}origin = {o['origin']!r}: expected one of {', '.join(ORIGINS)}"
+                f"{label}: {where}origin = {show(o['origin'])}: expected one of "
+                f"{', '.join(ORIGINS)}{suggest(o['origin'], ORIGINS)}"
             )
         o["service_lines"] = _str_list(
             label, where + "service_lines", e.get("service_lines", line_names)
         )
-        _check_names(label, where + "service_lines", o["service_lines"], line_names)
+        if not o["service_lines"]:
+            raise InputError(
+                f"{label}: {where}service_lines = []: expected at least one service line "
+                f"({', '.join(line_names)})"
+            )
+        _check_names(label, where + "service_lines", o["service_lines"], line_names, "service line")
         founder = e.get("founded_by")
         if o["origin"] == "founded":
             if founder is None:
                 raise InputError(
-                    f"{label}: {where}founded_by is missing: a founded "
-                    "organization names the buyer that founded it"
+                    f"{label}: {where}founded_by = (missing): expected the name of the buyer "
+                    f'that founded it ({", ".join(buyer_names)}), as origin = "founded"'
                 )
-            _check_names(label, where + "founded_by", [founder], buyer_names)
+            _check_names(label, where + "founded_by", [founder], buyer_names, "buyer")
         elif founder is not None:
             raise InputError(
-                f"{label}: {where}founded_by = {founder!r}: only an organization with "
-                "origin = 'founded' has a founder"
+                f"{label}: {where}founded_by = {show(founder)}: expected no founder unless "
+                f'origin = "founded" (origin = {show(o["origin"])})'
             )
         o["founded_by"] = founder
         o["ties"] = _str_list(label, where + "ties", e.get("ties", []))
-        _check_names(label, where + "ties", o["ties"], buyer_names)
+        _check_names(label, where + "ties", o["ties"], buyer_names, "buyer")
         orgs.append(o)
-    _unique(label, "organization", orgs)
+    _unique(label, "organizations", "organization", orgs)
     return orgs
 
 
-def _schedule(data, label, params, buyer_names) -> list[dict]:
+def _schedule(data, label, params, buyer_names, file_steps: int) -> list[dict]:
+    """The schedule; changes at or after a shortened run's end (a ``steps`` override) drop out."""
     out = []
+    known = regime_names()
     for i, e in enumerate(_table_list(data, "schedule", label)):
         where = f"schedule[{i}]."
         _keys(e, _SCHEDULE, where, label)
         step = e.get("step")
-        if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step < params["steps"]:
+        if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step < file_steps:
             raise InputError(
-                f"{label}: {where}step = {step!r}: "
-                f"expected an integer in [0, {params['steps'] - 1}]"
+                f"{label}: {where}step = {show(step)}: "
+                f"expected an integer in [0, {file_steps - 1}] (a month of the run)"
             )
         regime = e.get("regime")
-        if regime not in REGIME_NAMES:
+        if regime not in known:
             raise InputError(
-                f"{label}: {where}regime = {regime!r}: expected one of {', '.join(REGIME_NAMES)}"
-                + (suggest(regime, REGIME_NAMES) if isinstance(regime, str) else "")
+                f"{label}: {where}regime = {show(regime)}: expected one of "
+                f"{', '.join(known)}{suggest(regime, known)}"
             )
         buyer = e.get("buyer", "*")
         if buyer != "*":
-            _check_names(label, where + "buyer", [buyer], buyer_names)
-        out.append({"step": step, "buyer": buyer, "regime": regime})
+            _check_names(label, where + "buyer", [buyer], buyer_names, 'buyer (or "*")')
+        if step < params["steps"]:
+            out.append({"step": step, "buyer": buyer, "regime": regime})
     return sorted(out, key=lambda s: s["step"])
+
+
+#: Regimes in which organizations compete or are chosen from the market.
+_MARKET_REGIMES = ("contract", "grant", "negotiated")
+
+
+def _setting(s: Scenario, key: str, buyer: int | None = None) -> str:
+    """``key = value`` as set by a run override, a ``[[buyers]]`` entry, ``[params]`` or default."""
+    entries = s.raw.get("buyers") or []
+    if key in s.overrides:
+        return f"{key} (run override) = {show(s.overrides[key])}"
+    if buyer is not None and buyer < len(entries) and key in entries[buyer]:
+        return f"buyers[{buyer}].{key} = {show(entries[buyer][key])}"
+    if key in s.raw.get("params", {}):
+        return f"params.{key} = {show(s.raw['params'][key])}"
+    value = s.buyers[buyer][key] if buyer is not None else s.params[key]
+    return f"{key} (default) = {show(value)}"
 
 
 def _contradictions(s: Scenario, label: str) -> None:
@@ -377,44 +448,55 @@ def _contradictions(s: Scenario, label: str) -> None:
     p = s.params
     if p["n_residents"] > p["population"]:
         raise InputError(
-            f"{label}: n_residents = {p['n_residents']} exceeds population = "
-            f"{p['population']:g}: a resident agent stands for at least one person"
+            f"{label}: {_setting(s, 'n_residents')}: expected at most "
+            f"population = {p['population']:g} (a resident agent stands for at least one person)"
         )
-    for b in s.buyers:
-        where = f"buyer '{b['name']}'"
-        weights = [
-            b[k] for k in ("weight_price", "weight_quality", "weight_reputation", "weight_ties")
-        ]
-        if sum(weights) <= 0:
+    named_founders = {o["founded_by"] for o in s.organizations if o["origin"] == "founded"}
+    raw_schedule = (s.raw.get("schedule") or []) if s.schedule else []
+    for i, b in enumerate(s.buyers):
+        who = f"buyer '{b['name']}'"
+        weights = ("weight_price", "weight_quality", "weight_reputation", "weight_ties")
+        if sum(b[k] for k in weights) <= 0:
             raise InputError(
-                f"{label}: {where}: tender weights are all zero; "
-                "at least one of weight_price, weight_quality, weight_reputation, "
-                "weight_ties must be positive"
+                f"{label}: {_setting(s, 'weight_price', i)}: "
+                f"expected at least one of {', '.join(weights)} > 0 for {who} "
+                "(all tender weights are 0)"
             )
         persons = p["population"] * len(b["communities"]) / p["n_communities"]
-        monthly = sum(b[f"budget_{src}_per_capita"] for src in ("general", "lottery", "earmarked"))
-        monthly *= persons / 12.0
+        per_capita = sum(
+            b[f"budget_{src}_per_capita"] for src in ("general", "lottery", "earmarked")
+        )
         post = min(p["post_rate"], p["staff_wage"] * (1 + p["overhead_rate"]))
-        if monthly < post:
+        if per_capita * persons / 12.0 < post:
+            need = post * 12.0 / persons - per_capita + b["budget_general_per_capita"]
             raise InputError(
-                f"{label}: {where}: budget of {monthly:,.0f} yuan a month is below one post "
-                f"({post:,.0f} yuan); raise budget_general_per_capita or population"
+                f"{label}: {_setting(s, 'budget_general_per_capita', i)}: "
+                f"expected at least {need:,.4g} "
+                f"yuan a person-year for {who}, whose budget for {persons:,.0f} persons "
+                f"({per_capita * persons / 12.0:,.0f} yuan a month) is below one post "
+                f"({post:,.0f} yuan a month); or raise population"
             )
-        regimes = {b["regime"]} | {
-            x["regime"] for x in s.schedule if x["buyer"] in ("*", b["name"])
-        }
-        if regimes & {"contract", "grant", "negotiated"} and p["entry_rate"] == 0:
+        if p["entry_rate"] > 0:
+            continue
+        regimes = [(_setting(s, "regime", i), b["regime"])] + [
+            (f"schedule[{j}].regime = {show(e.get('regime'))}", e.get("regime"))
+            for j, e in enumerate(raw_schedule)
+            if e.get("buyer", "*") in ("*", b["name"]) and e["step"] < p["steps"]
+        ]
+        for where, regime in regimes:
+            if regime not in _MARKET_REGIMES:
+                continue
             for line in b["service_lines"]:
-                capable = (
-                    p["n_independent_orgs"]
-                    + sum(1 for o in s.organizations if line in o["service_lines"])
-                    + p["founded_per_buyer"]
-                    * (not any(o["origin"] == "founded" for o in s.organizations))
+                named = sum(1 for o in s.organizations if line in o["service_lines"])
+                generated = p["founded_per_buyer"] * sum(
+                    1
+                    for c in s.buyers
+                    if c["name"] not in named_founders and line in c["service_lines"]
                 )
-                if capable == 0:
-                    regime = sorted(regimes & {"contract", "grant", "negotiated"})[0]
+                if p["n_independent_orgs"] + named + generated == 0:
                     raise InputError(
-                        f"{label}: {where}: regime = '{regime}' but no organization can "
-                        f"provide '{line}' and entry_rate = 0; add organizations, set "
-                        "n_independent_orgs > 0 or entry_rate > 0"
+                        f"{label}: {where}: expected an organization able to "
+                        f"provide '{line}' for {who}, but n_independent_orgs = 0, "
+                        "founded_per_buyer = 0, entry_rate = 0 and no [[organizations]] "
+                        "provides it; add organizations or raise one of these"
                     )

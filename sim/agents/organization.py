@@ -91,7 +91,7 @@ class SocialOrganization(Producer, mesa.Agent):
         """One rule for every origin: effort falls as public money covers more of the costs."""
         t = self.trailing()
         gov = sum(t["gov"].values())
-        coverage = min(gov / t["costs"], 1.0) if t["costs"] > 0 else 0.0
+        coverage = min(gov / t["costs"], 1.0) if t["costs"] > 1e-9 else 0.0
         return self.params["fundraising_effort"] * (1.0 - self.params["crowd_out"] * coverage)
 
     def drift_mission(self) -> None:

@@ -92,27 +92,39 @@ class Producer:
         return out[0], out[1]
 
     # -- production ---------------------------------------------------------------------------
-    def plan_staff(self, covered: bool) -> None:
-        """Hire or shed staff toward what this month's arrangements need."""
+    def plan_staff(self, covered: bool, first_month: bool = False) -> None:
+        """Hire or shed staff toward what this month's arrangements need.
+
+        Hiring is limited to ``max_staff_growth`` a month, except in the first month of a run:
+        the providers of the initial arrangements are already in operation.
+        """
         need = 0.0
         for arr in self.arrangements:
             arr.shade_m, arr.shade_n = self.choose_shading(arr)
             need += arr.units * (1.0 - self.params["quality_cost_share"] * arr.shading())
         target = need / self.productivity
         ceiling = self.staff * (1.0 + self.params["max_staff_growth"]) + 1.0
-        staff = min(target, ceiling)
+        staff = target if first_month else min(target, ceiling)
         if not covered:
             staff = min(staff, max(self.cash, 0.0) / self.post_cost)
         self.staff = max(staff, 0.0)
 
     def produce(self) -> float:
-        """Deliver on every arrangement up to capacity; returns the wage bill (yuan)."""
-        demand = sum(
-            a.units * (1.0 - self.params["quality_cost_share"] * a.shading())
-            for a in self.arrangements
+        """Deliver on every arrangement up to capacity; returns the wage bill (yuan).
+
+        Capacity is in service hours: shading frees staff time, so the same staff deliver
+        more (lower-quality) hours.
+        """
+        units = sum(a.units for a in self.arrangements)
+        posts_needed = (
+            sum(
+                a.units * (1.0 - self.params["quality_cost_share"] * a.shading())
+                for a in self.arrangements
+            )
+            / self.productivity
         )
-        capacity = self.staff * self.productivity
-        fill = 1.0 if demand <= capacity or demand == 0 else capacity / demand
+        fill = 1.0 if posts_needed <= self.staff else self.staff / posts_needed
+        capacity = units * self.staff / posts_needed if posts_needed > 0 else 0.0
         delivered = 0.0
         for arr in self.arrangements:
             arr.delivered = arr.units * fill

@@ -33,9 +33,7 @@ class Regime:
     def eligible(self, buyer, lot) -> list:
         """Active organizations capable of the lot's line and not excluded from it."""
         return [
-            o
-            for o in self.model.organizations()
-            if lot.line in o.lines and o not in self.model.excluded(lot)
+            o for o in self.model.organizations() if lot.line in o.lines and o not in lot.excluded
         ]
 
     # -- selection ------------------------------------------------------------------------------

@@ -1,0 +1,307 @@
+"""``gpps analyze``: results folder → CSV tables, PNG figures and a Markdown report.
+
+- comparison of the swept combinations (regimes) with 95% intervals, and paired differences
+  against the first level of the regime factor;
+- Sobol or Morris indices with confidence intervals per outcome and combination (SALib);
+- response plots: each outcome against each numeric factor, by combination;
+- optionally scenario discovery with PRIM (``discover.py``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import InputError, suggest
+
+from .runner import META, TRAILER
+from .spec import Spec, parse
+from .store import Store
+
+LEVEL = 0.95
+
+
+def analyze(
+    results: str | Path,
+    out: str | Path | None = None,
+    discover: str | None = None,
+    threshold: float = 0.8,
+    only: list[str] | None = None,
+) -> Path:
+    """Write the analysis of ``results`` into ``out`` (default ``results/analysis``);
+    ``only`` restricts it to some outcomes."""
+    store = Store(results)
+    manifest = store.manifest()
+    spec = parse(manifest["spec"], manifest.get("spec_path", "<spec>"), check_files=False)
+    out = Path(out) if out is not None else store.root / "analysis"
+    out.mkdir(parents=True, exist_ok=True)
+    runs = store.read("runs")
+    if runs.empty:
+        raise InputError(f"{store.root}: no runs recorded yet; run the sweep first")
+    design = store.read_design()
+    outcomes = outcome_columns(runs, spec)
+    for name in only or []:
+        if name not in outcomes:
+            raise InputError(
+                f"--outcomes: unknown outcome {name!r}{suggest(name, outcomes)}; "
+                f"allowed: {', '.join(outcomes)}"
+            )
+    outcomes = [o for o in outcomes if o in only] if only else outcomes
+    ok = runs[runs["status"] == "ok"]
+    swept = [f.name for f in spec.swept]
+
+    sections = [_header(manifest, runs, outcomes)]
+    sections.append(_failures(runs, out))
+    if not outcomes:
+        sections.append("No numeric outcomes were recorded.\n")
+    else:
+        sections.append(_comparison(ok, swept, outcomes, out))
+        if spec.design in ("sobol", "morris"):
+            from .sensitivity import indices_section
+
+            sections.append(indices_section(spec, ok, design, outcomes, out))
+        sections.append(_responses(spec, ok, outcomes, out))
+    if discover:
+        from .discover import discover_section
+
+        sections.append(discover_section(spec, ok, design, discover, threshold, out))
+    report = out / "report.md"
+    report.write_text("\n".join(s for s in sections if s), encoding="utf-8")
+    return report
+
+
+def outcome_columns(runs: pd.DataFrame, spec: Spec) -> list[str]:
+    """Numeric columns that are neither bookkeeping nor parameters."""
+    params = {f.name for f in spec.factors} | {"scenario", "steps"}
+    skip = set(META) | set(TRAILER) | params
+    return [c for c in runs.columns if c not in skip and pd.api.types.is_numeric_dtype(runs[c])]
+
+
+def mean_ci(values: pd.Series) -> dict:
+    """n, mean, sd and a t interval for the mean."""
+    from scipy import stats
+
+    v = values.dropna().to_numpy(dtype=float)
+    n = len(v)
+    mean = float(v.mean()) if n else np.nan
+    sd = float(v.std(ddof=1)) if n > 1 else np.nan
+    half = float(stats.t.ppf(0.5 + LEVEL / 2, n - 1) * sd / np.sqrt(n)) if n > 1 else np.nan
+    return {"n": n, "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half}
+
+
+def group_label(df: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """``regime=contract, evaluation=none`` per row (``all`` when nothing is swept)."""
+    if not keys:
+        return pd.Series("all", index=df.index)
+    if len(keys) == 1:
+        return df[keys[0]].astype(str)
+    return df[keys].astype(str).apply(lambda r: ", ".join(f"{k}={v}" for k, v in r.items()), axis=1)
+
+
+def markdown_table(df: pd.DataFrame, digits: int = 4) -> str:
+    def cell(v) -> str:
+        if isinstance(v, float | np.floating):
+            return f"{v:.{digits}g}"
+        return str(v)
+
+    head = "| " + " | ".join(map(str, df.columns)) + " |"
+    rule = "|" + "---|" * len(df.columns)
+    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join([head, rule, *body]) + "\n"
+
+
+def _header(manifest: dict, runs: pd.DataFrame, outcomes: list[str]) -> str:
+    counts = manifest.get("runs", {})
+    failed = int((runs["status"] != "ok").sum())
+    return (
+        f"# Experiment {manifest['name']}\n\n"
+        f"- spec: `{manifest.get('spec_path')}` (sha256 `{manifest['spec_hash'][:12]}`)\n"
+        f"- design: {manifest['design']['method']}, {manifest['design']['points']} points x "
+        f"{manifest['design']['combinations']} combinations x "
+        f"{manifest['design']['replications']} replications\n"
+        f"- runs: {len(runs)} recorded of {counts.get('total')}, {failed} failed; "
+        f"status {manifest.get('status')}\n"
+        f"- gpps {manifest['versions'].get('gpps')}, git {manifest.get('git_revision')}, "
+        f"{manifest.get('started')} to {manifest.get('finished')}\n"
+        f"- outcomes: {', '.join(outcomes) or 'none'}\n"
+    )
+
+
+def _failures(runs: pd.DataFrame, out: Path) -> str:
+    bad = runs[runs["status"] != "ok"]
+    if bad.empty:
+        return ""
+    table = bad.groupby("error").size().rename("runs").reset_index()
+    table = table.sort_values("runs", ascending=False)
+    table.to_csv(out / "failures.csv", index=False)
+    return (
+        "## Failed runs\n\n" + markdown_table(table.head(10)) + "\n[failures.csv](failures.csv)\n"
+    )
+
+
+def _comparison(ok: pd.DataFrame, swept: list[str], outcomes: list[str], out: Path) -> str:
+    rows = []
+    for key, group in ok.groupby(swept, sort=False) if swept else [((), ok)]:
+        key = key if isinstance(key, tuple) else (key,)
+        for outcome in outcomes:
+            rows.append(
+                {
+                    **dict(zip(swept, key, strict=True)),
+                    "outcome": outcome,
+                    **mean_ci(group[outcome]),
+                }
+            )
+    table = pd.DataFrame(rows)
+    table.to_csv(out / "comparison.csv", index=False)
+    text = [
+        "## Comparison of combinations\n",
+        f"Mean of each outcome over all runs of a combination, with a {LEVEL:.0%} t interval "
+        "([comparison.csv](comparison.csv)).\n",
+        markdown_table(_wide(table, swept)),
+    ]
+    diffs = _differences(ok, swept, outcomes)
+    if diffs is not None:
+        diffs.to_csv(out / "differences.csv", index=False)
+        factor = diffs.columns[0]
+        text += [
+            f"\nPaired differences against {factor} = {diffs['reference'].iloc[0]}, matched on "
+            f"sample point, replication and the other swept factors "
+            "([differences.csv](differences.csv)).\n",
+            markdown_table(_wide(diffs, [factor])),
+        ]
+    return "\n".join(text)
+
+
+def _wide(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """One row per outcome, one column per combination: ``mean [low, high]``."""
+    cells = table.assign(
+        group=group_label(table, keys),
+        cell=[_cell(*v) for v in table[["mean", "ci_low", "ci_high"]].itertuples(index=False)],
+    )
+    wide = cells.pivot(index="outcome", columns="group", values="cell")
+    wide = wide.reindex(
+        index=list(dict.fromkeys(table["outcome"])), columns=list(dict.fromkeys(cells["group"]))
+    )
+    return wide.reset_index().rename_axis(columns=None)
+
+
+def _cell(mean: float, low: float, high: float) -> str:
+    if np.isnan(mean):
+        return "n/a"
+    return f"{mean:.4g}" if np.isnan(low) else f"{mean:.4g} [{low:.4g}, {high:.4g}]"
+
+
+def _differences(ok: pd.DataFrame, swept: list[str], outcomes: list[str]) -> pd.DataFrame | None:
+    """Level minus reference level of the regime factor, paired run by run."""
+    if not swept:
+        return None
+    factor = "regime" if "regime" in swept else swept[0]
+    levels = list(dict.fromkeys(ok[factor]))
+    if len(levels) < 2:
+        return None
+    keys = ["sample_id", "replication", *[s for s in swept if s != factor]]
+    ref = ok[ok[factor] == levels[0]].set_index(keys)
+    rows = []
+    for level in levels[1:]:
+        other = ok[ok[factor] == level].set_index(keys)
+        for outcome in outcomes:
+            d = (other[outcome] - ref[outcome]).dropna()
+            stats = mean_ci(d)
+            rows.append(
+                {
+                    factor: level,
+                    "reference": levels[0],
+                    "outcome": outcome,
+                    "n_pairs": stats.pop("n"),
+                    **stats,
+                    "share_above": float((d > 0).mean()) if len(d) else np.nan,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _responses(spec: Spec, ok: pd.DataFrame, outcomes: list[str], out: Path) -> str:
+    """One PNG and one CSV per outcome: binned means against each numeric factor, by group."""
+    factors = [f.name for f in spec.sampled] + [
+        f.name
+        for f in spec.swept
+        if all(isinstance(v, int | float) for v in f.values)
+        and not any(isinstance(v, bool) for v in f.values)
+    ]
+    if not factors or ok.empty:
+        return ""
+    swept = [f.name for f in spec.swept]
+    logs = {f.name for f in spec.sampled if f.dist == "loguniform"}
+    plt = _pyplot()
+    lines = [
+        "## Responses\n",
+        "Outcome against each numeric factor, by combination "
+        f"(binned means with {LEVEL:.0%} intervals).\n",
+    ]
+    for outcome in outcomes:
+        rows = []
+        fig, axes = plt.subplots(
+            1, len(factors), figsize=(3.6 * len(factors), 3.2), squeeze=False, sharey=True
+        )
+        for ax, factor in zip(axes[0], factors, strict=True):
+            others = [s for s in swept if s != factor]
+            labels = group_label(ok, others)
+            for label, g in ok.groupby(labels, sort=False):
+                binned = _binned(g[factor], g[outcome])
+                for r in binned:
+                    rows.append({"factor": factor, "group": label, **r})
+                line = ax.errorbar(
+                    [r["x"] for r in binned],
+                    [r["mean"] for r in binned],
+                    yerr=_yerr(binned),
+                    label=str(label),
+                    marker="o",
+                    ms=3,
+                    capsize=2,
+                )
+                ax.scatter(g[factor], g[outcome], s=4, alpha=0.25, color=line[0].get_color())
+            ax.set_xlabel(factor)
+            if factor in logs:
+                ax.set_xscale("log")
+        axes[0][0].set_ylabel(outcome)
+        if swept and len(ok.groupby(group_label(ok, swept))) > 1:
+            axes[0][-1].legend(fontsize="x-small")
+        fig.tight_layout()
+        fig.savefig(out / f"response_{outcome}.png", dpi=110)
+        plt.close(fig)
+        pd.DataFrame(rows).to_csv(out / f"response_{outcome}.csv", index=False)
+        lines.append(
+            f"- {outcome}: [response_{outcome}.png](response_{outcome}.png), "
+            f"[response_{outcome}.csv](response_{outcome}.csv)"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _binned(x: pd.Series, y: pd.Series, bins: int = 8) -> list[dict]:
+    if x.nunique() <= bins:
+        groups = y.groupby(x)
+    else:
+        groups = y.groupby(pd.qcut(x, bins, duplicates="drop"), observed=True)
+    out = []
+    for key, values in groups:
+        mid = key.mid if isinstance(key, pd.Interval) else key
+        out.append({"x": float(mid), **mean_ci(values)})
+    return out
+
+
+def _yerr(binned: list[dict]) -> np.ndarray:
+    m = np.array([r["mean"] for r in binned])
+    lo = np.array([r["ci_low"] for r in binned])
+    hi = np.array([r["ci_high"] for r in binned])
+    return np.nan_to_num(np.vstack([m - lo, hi - m]))
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt

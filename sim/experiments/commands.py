@@ -1,0 +1,83 @@
+"""The ``sweep`` and ``analyze`` subcommands; ``register`` adds them to an argparse parser."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    """Add ``sweep`` and ``analyze`` to ``subparsers`` (from ``add_subparsers``)."""
+    p = subparsers.add_parser(
+        "sweep",
+        help="run an experiment spec into results/NAME",
+        description="Run every missing run of an experiment spec; the same command resumes.",
+    )
+    p.add_argument("spec", help="experiment spec, e.g. experiments/NAME.toml")
+    p.add_argument("--out", help="results folder (default: results/NAME)")
+    p.add_argument(
+        "--workers", type=int, help="processes; 1 runs serially here (default: all cores)"
+    )
+    p.add_argument(
+        "--dask", metavar="ADDRESS", help="run on Dask: 'local' (a LocalCluster) or tcp://HOST:PORT"
+    )
+    p.add_argument("--force", action="store_true", help="replace results of a different spec")
+    p.add_argument("--chunk-size", type=int, help="runs per task and per part file")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.set_defaults(func=cmd_sweep)
+
+    a = subparsers.add_parser(
+        "analyze",
+        help="tables, figures and a report from results/NAME",
+        description="Sensitivity indices, regime comparisons, response plots and a report.",
+    )
+    a.add_argument("results", help="results folder of a sweep, e.g. results/NAME")
+    a.add_argument("--out", help="where to write (default: RESULTS/analysis)")
+    a.add_argument(
+        "--discover",
+        metavar="COMPARISON",
+        help="scenario discovery, e.g. 'contract beats administrative_dependence on OUTCOME'",
+    )
+    a.add_argument(
+        "--threshold", type=float, default=0.8, help="PRIM density threshold (default 0.8)"
+    )
+    a.add_argument(
+        "--outcomes", metavar="A,B", help="only these outcomes (comma-separated; default all)"
+    )
+    a.set_defaults(func=cmd_analyze)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.errors import InputError
+
+    from .runner import run_sweep
+    from .spec import load
+
+    spec = load(args.spec)
+    if args.chunk_size is not None and args.chunk_size < 1:
+        raise InputError(f"--chunk-size = {args.chunk_size}: must be an integer >= 1")
+    try:
+        summary = run_sweep(
+            spec,
+            args.out,
+            workers=args.workers,
+            dask=args.dask,
+            force=args.force,
+            progress=not args.no_progress,
+            chunk_size=args.chunk_size,
+        )
+    except KeyboardInterrupt:
+        print("\ninterrupted; the same command resumes the missing runs", file=sys.stderr)
+        return 130
+    print(summary.line())
+    return 0 if summary.complete and not summary.failed else 1
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from .analyze import analyze
+
+    only = [o.strip() for o in args.outcomes.split(",") if o.strip()] if args.outcomes else None
+    report = analyze(Path(args.results), args.out, args.discover, args.threshold, only)
+    print(f"report: {report}")
+    return 0

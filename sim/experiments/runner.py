@@ -1,0 +1,299 @@
+"""Run a sweep: design → chunks → executor → Parquet parts, resuming what is already done."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import platform
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, wait
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from . import designs
+from .designs import Design, Run
+from .executors import open_executor
+from .spec import Spec
+from .store import TRAILER, Store, git_revision, now
+from .worker import Record, resolve, run_chunk
+
+META = ("run_id", "sample_id", "combo_id", "replication", "seed", "status", "error")
+
+
+@dataclass
+class Summary:
+    """What a sweep did."""
+
+    name: str
+    out: Path
+    total: int
+    already: int = 0
+    ran: int = 0
+    failed: int = 0
+    lost: int = 0
+    first_error: str = ""
+    first_loss: str = ""
+    seconds: float = 0.0
+
+    def add(self, runs: pd.DataFrame) -> None:
+        """Count a chunk just recorded."""
+        errors = runs["error"].dropna()
+        self.ran += len(runs)
+        self.failed += len(errors)
+        if len(errors) and not self.first_error:
+            self.first_error = errors.iloc[0]
+
+    @property
+    def complete(self) -> bool:
+        return self.already + self.ran == self.total
+
+    def line(self) -> str:
+        head = f"sweep {self.name}: {self.already + self.ran}/{self.total} runs recorded"
+        parts = [f"{self.ran} run now in {_duration(self.seconds)}"]
+        if self.already:
+            parts.append(f"{self.already} resumed from earlier")
+        failed = f"{self.failed} failed"
+        parts.append(failed + (f" (first: {self.first_error})" if self.first_error else ""))
+        if self.lost:
+            parts.append(f"{self.lost} lost to the executor ({self.first_loss}); run again")
+        return f"{head} ({', '.join(parts)}) -> {self.out}"
+
+
+def run_sweep(
+    spec: Spec,
+    out: str | Path | None = None,
+    *,
+    workers: int | None = None,
+    dask: str | None = None,
+    force: bool = False,
+    progress: bool = True,
+    chunk_size: int | None = None,
+) -> Summary:
+    """Run every missing run of ``spec`` into ``out`` (default ``results/NAME``)."""
+    out = Path(out) if out is not None else Path("results") / spec.name
+    ref = (spec.series_model or spec.model) if spec.record_series else spec.model
+    resolve(ref)  # fail before any run if the model cannot be imported
+    record = Record(spec.record_final, spec.record_series, spec.record_every)
+    design = designs.build(spec)
+    store = Store(out)
+    store.lock()
+    try:
+        resumed = store.prepare(spec.hash, str(spec.path), force)
+        done, failed = store.done() if resumed else (set(), 0)
+        summary = Summary(spec.name, out, design.n_runs, already=len(done), failed=failed)
+        start = time.perf_counter()
+        if summary.complete:
+            manifest = _begin(store, spec, design, resumed, executor=None)
+        else:
+            with open_executor(workers, dask) as pool, _progress(spec, summary, progress) as bar:
+                manifest = _begin(store, spec, design, resumed, executor=pool.name)
+                size = chunk_size or _chunk_size(design.n_runs - len(done), pool.parallelism)
+                chunks = _chunks(design.runs(skip=done), size)
+                for chunk, result in _execute(pool, ref, record, chunks, summary):
+                    runs, series = tables(chunk, result)
+                    store.write_part(chunk[0].run_id, runs, series)
+                    summary.add(runs)
+                    bar.update(len(chunk))
+                    bar.set_postfix(failed=summary.failed, refresh=False)
+        summary.seconds = time.perf_counter() - start
+        if summary.complete:
+            store.compact()
+        _finish(store, manifest, summary)
+    finally:
+        store.unlock()
+    return summary
+
+
+def _begin(store: Store, spec: Spec, design: Design, resumed: bool, executor: str | None) -> dict:
+    """Write the design and open a session in the manifest (once the executor is up)."""
+    manifest = store.manifest() if resumed else _manifest(spec, design)
+    store.write_design(design_table(design))
+    session = {"started": now(), "finished": None, "executor": executor, "ran": 0, "lost": 0}
+    manifest.setdefault("sessions", []).append(session)
+    manifest["status"] = "running"
+    store.save_manifest(manifest)
+    return manifest
+
+
+def _finish(store: Store, manifest: dict, summary: Summary) -> None:
+    recorded = summary.already + summary.ran
+    manifest["sessions"][-1].update(finished=now(), ran=summary.ran, lost=summary.lost)
+    manifest.update(
+        finished=manifest["sessions"][-1]["finished"],
+        status="complete" if summary.complete else "incomplete",
+        runs={
+            "total": summary.total,
+            "recorded": recorded,
+            "failed": summary.failed,
+            "missing": summary.total - recorded,
+        },
+    )
+    store.save_manifest(manifest)
+
+
+def _execute(pool, ref: str, record: Record, chunks: Iterator[list[Run]], summary: Summary):
+    """Yield ``(chunk, results)`` as chunks finish, keeping a bounded number in flight."""
+    window = 2 * pool.parallelism + 1
+    inflight: dict = {}
+
+    def submit() -> bool:
+        chunk = next(chunks, None)
+        if chunk is None:
+            return False
+        tasks = [(r.run_id, r.params, r.seed) for r in chunk]
+        try:
+            inflight[pool.executor.submit(run_chunk, ref, record, tasks)] = chunk
+        except Exception as exc:  # e.g. a broken process pool: give up the rest, keep the done
+            for lost in (chunk, *chunks):
+                _lose(summary, lost, exc)
+            return False
+        return True
+
+    for _ in range(window):
+        if not submit():
+            break
+    while inflight:
+        finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+        for future in finished:
+            chunk = inflight.pop(future)
+            try:
+                result = future.result()
+            except Exception as exc:  # the executor lost it (worker died); not the model's error
+                _lose(summary, chunk, exc)
+            else:
+                yield chunk, result
+            submit()
+
+
+def _lose(summary: Summary, chunk: list[Run], exc: BaseException) -> None:
+    summary.lost += len(chunk)
+    summary.first_loss = summary.first_loss or f"{type(exc).__name__}: {exc}".splitlines()[0]
+
+
+def tables(chunk: list[Run], results: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One chunk's tidy tables: runs (one row per run) and series (long)."""
+    rows, series = [], {"run_id": [], "outcome": [], "step": [], "value": []}
+    for run, res in zip(chunk, results, strict=True):
+        row = {
+            "run_id": run.run_id,
+            "sample_id": run.sample_id,
+            "combo_id": run.combo_id,
+            "replication": run.replication,
+            "seed": run.seed,
+            "status": res["status"],
+            "error": res["error"],
+            **run.params,
+        }
+        for name, value in res["finals"].items():
+            row[name if name not in row and name not in TRAILER else f"out_{name}"] = value
+        row.update(elapsed_s=res["elapsed_s"], traceback=res["traceback"])
+        rows.append(row)
+        for name, values in res["series"].items():
+            n = len(values)
+            series["run_id"] += [run.run_id] * n
+            series["outcome"] += [name] * n
+            series["step"] += range(0, n)
+            series["value"] += values
+    runs = pd.DataFrame(rows)
+    runs = runs[[c for c in runs.columns if c not in TRAILER] + list(TRAILER)]
+    for col in ("error", "traceback"):
+        runs[col] = runs[col].astype("string")
+    sdf = pd.DataFrame(series).astype({"run_id": "int64", "step": "int64", "value": "float64"})
+    return runs, sdf
+
+
+def design_table(design: Design) -> pd.DataFrame:
+    """The sampled points: values and unit-cube coordinates, one row per sample id."""
+    points = [design.point(i) for i in range(design.n_samples)]
+    df = pd.DataFrame({"sample_id": range(design.n_samples)})
+    for j, f in enumerate(design.spec.sampled):
+        df[f.name] = [p[f.name] for p in points]
+        df[f"u_{f.name}"] = design.unit[:, j]
+    return df
+
+
+def _chunks(runs: Iterable[Run], size: int) -> Iterator[list[Run]]:
+    it = iter(runs)
+    while chunk := list(itertools.islice(it, size)):
+        yield chunk
+
+
+def _chunk_size(n: int, parallelism: int) -> int:
+    return max(1, min(64, math.ceil(n / (16 * parallelism))))
+
+
+def _manifest(spec: Spec, design: Design) -> dict:
+    return {
+        "name": spec.name,
+        "spec_path": str(spec.path),
+        "spec_hash": spec.hash,
+        "spec": spec.raw,
+        "design": {
+            "method": spec.design,
+            "samples": spec.samples,
+            "points": design.n_samples,
+            "combinations": len(design.combos),
+            "replications": spec.replications,
+        },
+        "versions": _versions(),
+        "git_revision": git_revision(Path(__file__).parent),
+        "started": now(),
+        "finished": None,
+        "status": "running",
+        "runs": {"total": design.n_runs, "recorded": 0, "failed": 0, "missing": design.n_runs},
+    }
+
+
+def _versions() -> dict:
+    import sim
+
+    out = {"gpps": getattr(sim, "__version__", None), "python": platform.python_version()}
+    for dist in ("mesa", "numpy", "pandas", "pyarrow", "SALib"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = None
+    return out
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def set_postfix(self, **kwargs) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+
+def _progress(spec: Spec, summary: Summary, show: bool):
+    if not show:
+        return _NoBar()
+    from tqdm import tqdm
+
+    bar = tqdm(
+        total=summary.total,
+        initial=summary.already,
+        desc=spec.name,
+        unit="run",
+        file=sys.stderr,
+        dynamic_ncols=True,
+        smoothing=0.1,
+    )
+    bar.set_postfix(failed=summary.failed)
+    return bar
+
+
+def _duration(seconds: float) -> str:
+    m, s = divmod(round(seconds), 60)
+    h, m = divmod(m, 60)
+    return f"{h}h{m:02d}m{s:02d}s" if h else f"{m}m{s:02d}s" if m else f"{seconds:.1f}s"

@@ -1,0 +1,221 @@
+"""The results folder: Parquet part files written atomically, a manifest, a lock.
+
+Layout of ``results/NAME/``::
+
+    manifest.json        spec, spec hash, versions, git revision, sessions, run counts
+    design.parquet       the sampled points in unit space (one row per sample_id)
+    runs.parquet         one row per run (after compaction) ...
+    runs/part-*.parquet  ... or per completed chunk while a sweep runs
+    series.parquet       time series, long: run_id, outcome, step, value
+    series/part-*.parquet
+
+A part is written to a temporary name and renamed, so ``kill -9`` never leaves a corrupt file.
+The series part of a chunk is written before its runs part: a runs part implies its series.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.errors import InputError
+
+_TABLES = ("runs", "series")
+#: Per-run bookkeeping columns kept at the end of the runs table.
+TRAILER = ("elapsed_s", "traceback")
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def write_parquet(df: pd.DataFrame, path: Path) -> None:
+    """Write ``df`` to ``path`` atomically (temporary file, fsync, rename)."""
+    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    with open(tmp, "wb") as fh:
+        pq.write_table(table, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def write_json(data: dict, path: Path) -> None:
+    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+class Store:
+    """One experiment's results folder."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self._lock = None
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.root / "manifest.json"
+
+    def exists(self) -> bool:
+        return self.manifest_path.is_file()
+
+    def manifest(self) -> dict:
+        if not self.exists():
+            raise InputError(f"{self.root}: no manifest.json (not a results folder of a sweep)")
+        return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+
+    def save_manifest(self, manifest: dict) -> None:
+        write_json(manifest, self.manifest_path)
+
+    # --- opening ------------------------------------------------------------------------------
+
+    def lock(self) -> None:
+        """Hold an exclusive lock on the folder until the process ends or ``unlock``."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fh = open(self.root / ".lock", "w")  # noqa: SIM115 (held open as the lock)
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.close()
+            raise InputError(f"{self.root}: another sweep is writing to this folder") from None
+        self._lock = fh
+
+    def unlock(self) -> None:
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+    def prepare(self, spec_hash: str, spec_path: str, force: bool) -> bool:
+        """Check the folder against the spec; returns ``True`` when resuming earlier results."""
+        self._clean_temporaries()
+        holds_data = any(self._files(t) for t in _TABLES) or self.exists()
+        if not holds_data:
+            return False
+        old = self.manifest().get("spec_hash") if self.exists() else None
+        if old == spec_hash:
+            self._drop_orphan_series()
+            return True
+        if not force:
+            what = "a different spec" if old else "results without a manifest"
+            raise InputError(
+                f"{spec_path}: spec changed: {self.root} holds {what} "
+                f"(hash {str(old)[:12]}, now {spec_hash[:12]}); "
+                "allowed: the same spec, another --out, or --force to replace them"
+            )
+        self.clear()
+        return False
+
+    def clear(self) -> None:
+        """Remove every result (used by ``--force``)."""
+        for name in ("runs", "series", "analysis"):
+            shutil.rmtree(self.root / name, ignore_errors=True)
+        for name in ("runs.parquet", "series.parquet", "design.parquet", "manifest.json"):
+            (self.root / name).unlink(missing_ok=True)
+
+    def _clean_temporaries(self) -> None:
+        for folder in (self.root, self.root / "runs", self.root / "series"):
+            if folder.is_dir():
+                for tmp in folder.glob(".tmp-*"):
+                    tmp.unlink(missing_ok=True)
+
+    def _drop_orphan_series(self) -> None:
+        """A series part whose runs part never landed (killed in between) is dropped."""
+        for part in self._parts("series"):
+            if not (self.root / "runs" / part.name).exists():
+                part.unlink()
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def write_design(self, design: pd.DataFrame) -> None:
+        path = self.root / "design.parquet"
+        if not path.exists():
+            write_parquet(design, path)
+
+    def write_part(self, first_run_id: int, runs: pd.DataFrame, series: pd.DataFrame) -> None:
+        """Write one chunk's rows: series first, then runs (the commit point)."""
+        name = f"part-{first_run_id:010d}.parquet"
+        if len(series):
+            (self.root / "series").mkdir(exist_ok=True)
+            write_parquet(series, self.root / "series" / name)
+        (self.root / "runs").mkdir(exist_ok=True)
+        write_parquet(runs, self.root / "runs" / name)
+
+    def compact(self) -> None:
+        """Merge the parts into ``runs.parquet`` and ``series.parquet``, then drop the parts."""
+        for table in _TABLES:
+            parts = self._parts(table)
+            if not parts:
+                continue
+            write_parquet(self.read(table), self.root / f"{table}.parquet")
+            for part in parts:
+                part.unlink()
+            with contextlib.suppress(OSError):
+                (self.root / table).rmdir()
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def _parts(self, table: str) -> list[Path]:
+        folder = self.root / table
+        return sorted(folder.glob("part-*.parquet")) if folder.is_dir() else []
+
+    def _files(self, table: str) -> list[Path]:
+        whole = self.root / f"{table}.parquet"
+        return ([whole] if whole.exists() else []) + self._parts(table)
+
+    def read(self, table: str = "runs") -> pd.DataFrame:
+        """The whole table, sorted by run id, without duplicates."""
+        frames = [pq.read_table(p).to_pandas() for p in self._files(table)]
+        frames = [f for f in frames if len(f)]
+        if not frames:
+            return pd.DataFrame({"run_id": pd.Series(dtype="int64")})
+        df = pd.concat(frames, ignore_index=True)
+        keys = ["run_id"] if table == "runs" else ["run_id", "outcome", "step"]
+        df = df.drop_duplicates(keys, keep="first").sort_values(keys, kind="stable")
+        df = df[[c for c in df.columns if c not in TRAILER] + [c for c in TRAILER if c in df]]
+        return df.reset_index(drop=True)
+
+    def read_design(self) -> pd.DataFrame:
+        return pq.read_table(self.root / "design.parquet").to_pandas()
+
+    def done(self) -> tuple[set[int], int]:
+        """Run ids already recorded, and how many of them failed."""
+        ids, failed = set(), 0
+        for path in self._files("runs"):
+            t = pq.read_table(path, columns=["run_id", "status"]).to_pandas()
+            new = t[~t["run_id"].isin(ids)]
+            ids.update(new["run_id"].tolist())
+            failed += int((new["status"] != "ok").sum())
+        return ids, failed
+
+
+def git_revision(path: Path) -> str | None:
+    """``HEAD`` of the git repo holding ``path``, with ``-dirty`` if it has changes."""
+    try:
+        rev = subprocess.run(
+            ["git", "-C", str(path), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(path), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return rev + ("-dirty" if dirty else "")

@@ -1,0 +1,95 @@
+"""Outcome functions against known answers."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+import pytest
+
+from sim import metrics
+from sim.compare import interval
+
+
+class FakeOrg:
+    def __init__(self, gov: dict, private: float, costs: float, cash: float, ties=(), drift=0.0):
+        self.history = deque()
+        self.month = {"gov": gov, "private": private, "costs": costs, "designed": 0.0}
+        self.cash = cash
+        self.ties = set(ties)
+        self.drift = drift
+
+    from sim.agents.organization import SocialOrganization as _S
+
+    trailing = _S.trailing
+    survival_months = _S.survival_months
+
+
+def test_independence_measures_against_hand_computed_values():
+    a = FakeOrg({"buyer:x": 60.0, "buyer:y": 20.0}, 20.0, 100.0, 160.0, ties=["x"], drift=0.5)
+    b = FakeOrg({}, 50.0, 50.0, 10.0)
+    out = metrics.independence([a, b])
+    assert out["gov_revenue_share_mean"] == pytest.approx((0.8 + 0.0) / 2)
+    assert out["largest_buyer_dependence_mean"] == pytest.approx((0.6 + 0.0) / 2)
+    # diversity 1 - (0.6² + 0.2² + 0.2²) = 0.56 for a; 0 for b
+    assert out["revenue_diversity_mean"] == pytest.approx((0.56 + 0.0) / 2)
+    assert out["tied_org_share"] == pytest.approx(0.5)
+    assert out["mission_drift_mean"] == pytest.approx(0.25)
+    # a: reserves 160 / (costs 100 - private 20) = 2 months; b: no public money, 120 (cap)
+    assert out["survival_months_median"] == pytest.approx((2.0 + 120.0) / 2)
+    assert out["gov_revenue_share_over_90"] == pytest.approx(0.0)
+
+
+def test_summary_of_ratio_outcomes_is_a_ratio_of_sums_not_a_mean_of_ratios():
+    series = {name: [0.0, 0.0] for name in metrics.SERIES}
+    series["qa_units"] = [10.0, 30.0]
+    series["outlay_yuan"] = [1e4, 3e4]
+    series["units_delivered"] = [20.0, 40.0]
+    series["need_total"] = [40.0, 40.0]
+    s = metrics.summarise(series)
+    assert s["qa_units_per_10k_yuan"] == pytest.approx(1e4 * 40 / 4e4)
+    assert s["cost_per_unit"] == pytest.approx(4e4 / 60)
+    assert s["need_met_share"] == pytest.approx(0.75)
+    assert math.isnan(s["bids_per_award"])  # no awards: undefined, not zero
+
+
+def test_last12_and_sum_summaries():
+    series = {name: [float(i) for i in range(24)] for name in metrics.SERIES}
+    s = metrics.summarise(series)
+    assert s["active_orgs"] == pytest.approx(sum(range(12, 24)) / 12)
+    assert s["entries"] == pytest.approx(sum(range(24)))
+    assert s["quality_mean"] == pytest.approx(11.5)
+
+
+def test_interval_known_answer():
+    m, lo, hi = interval([1.0, 2.0, 3.0, 4.0])
+    # mean 2.5, sd 1.2910, t(3) = 3.182 → half-width 2.054
+    assert m == pytest.approx(2.5)
+    assert hi - m == pytest.approx(3.182 * 1.2909944 / 2, rel=1e-4)
+    assert lo == pytest.approx(2 * m - hi)
+    m1, lo1, hi1 = interval([5.0, float("nan")])
+    assert m1 == 5.0 and math.isnan(lo1) and math.isnan(hi1)
+
+
+def test_step_outcomes_on_a_model_are_consistent():
+    from sim.model import GppsModel
+
+    m = GppsModel(rng=3, regime="contract")
+    for _ in range(3):
+        m.step()
+    o = m.outcomes
+    assert o["outlay_total"] == pytest.approx(o["outlay_government"] + o["outlay_private"])
+    assert o["outlay_government"] == pytest.approx(
+        o["outlay_general"] + o["outlay_lottery"] + o["outlay_earmarked"]
+    )
+    assert 0 <= o["need_met_share"] <= 1
+    assert o["qa_units"] <= o["units_delivered"]
+    assert 0 < o["contract_value_hhi"] <= 1
+    assert set(metrics.OUTCOME_NAMES) <= set(o)
+
+
+def test_outcome_names_are_unique_snake_case():
+    names = metrics.OUTCOME_NAMES
+    assert len(names) == len(set(names))
+    assert all(n == n.lower() and " " not in n for n in names)
+    assert set(metrics.HEADLINE) <= set(names)
