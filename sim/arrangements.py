@@ -22,6 +22,7 @@ class Lot:
     taken_back: bool = False
     last_provider: object = None
     excluded: set = field(default_factory=set)  # providers terminated on this lot
+    retry_at: int = 0  # month from which a lot left without provider is purchased again
 
     @property
     def open(self) -> bool:

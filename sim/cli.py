@@ -137,7 +137,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from .compare import arms, compare
+    from .compare import arms, case_summary, compare
 
     scenario = load(args.scenario)
     out = Path(args.out or f"results/{scenario.name}-compare")
@@ -155,6 +155,7 @@ def cmd_compare(args) -> int:
         output.write_csv(tmp / "summary.csv", rows)
         output.write_csv(tmp / "series.csv", output.series_rows(comp.results))
         output.write_events(tmp, comp.results)
+        (tmp / "summary.md").write_text(case_summary(comp), encoding="utf-8")
         output.write_json(
             tmp / "metadata.json",
             output.metadata(
@@ -185,6 +186,18 @@ def cmd_compare(args) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def cmd_validate(args) -> int:
+    from .validate import FULL_REPLICATIONS, MASTER_SEED, QUICK_REPLICATIONS, report, validate
+
+    reps = args.replications or (QUICK_REPLICATIONS if args.quick else FULL_REPLICATIONS)
+    seed = MASTER_SEED if args.seed is None else args.seed
+    start = time.perf_counter()
+    results = validate(reps, seed)
+    print(report(results, reps, seed))
+    print(f"gpps validate: {time.perf_counter() - start:.0f}s", file=sys.stderr)
+    return 0 if all(r.passed for r in results) else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -230,6 +243,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="replications per regime (default 10)",
     )
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("validate", help="check the model against the observed patterns")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="fewer replications (8 instead of 20), same scenarios and parameters",
+    )
+    p.add_argument("--replications", type=_positive("--replications", 10_000), default=None)
+    p.add_argument("--seed", type=_seed, default=None, help="master seed")
+    p.set_defaults(func=cmd_validate)
 
     try:
         from .experiments.commands import register

@@ -127,3 +127,69 @@ def compare(scenario: Scenario, replications: int, seed: int, progress=True) -> 
     order = {a or "as_written": k for k, a in enumerate(arms(scenario))}
     results.sort(key=lambda r: (order[r.regime], seeds.index(r.seed)))
     return Comparison(scenario, seeds, results)
+
+
+#: The outcome that stands for each dimension in the case summary, and whether higher is better.
+DIMENSIONS = {
+    "efficiency": ("qa_units_per_10k_yuan", True),
+    "quality": ("quality_mean", True),
+    "independence": ("largest_buyer_dependence_mean", False),
+}
+
+
+def _fmt(x: float) -> str:
+    return "-" if x != x else f"{x:.3g}"
+
+
+def case_summary(comp: Comparison) -> str:
+    """Markdown: per dimension, which arm does best, with intervals, and whether it is clear."""
+    rows = {(r["regime"], r["outcome"]): r for r in comp.table()}
+    arms_ = list(comp.by_arm())
+    s = comp.scenario
+    lines = [f"# {s.name}: which regime does best", "", s.description, ""]
+    if s.has_own_regimes:
+        lines.append("`as_written` is the scenario's own (historical) regime or schedule.")
+        lines.append("")
+    lines.append(
+        f"Mean [95% interval] over {len(comp.seeds)} replications with common random "
+        f"numbers, {s.params['steps']} months."
+    )
+    lines.append("")
+    lines.append("| dimension | outcome | best | runner-up | clear? |")
+    lines.append("|---|---|---|---|---|")
+    for dim, (outcome, higher) in DIMENSIONS.items():
+        scored = [
+            (rows[(a, outcome)], a)
+            for a in arms_
+            if rows[(a, outcome)]["mean"] == rows[(a, outcome)]["mean"]
+        ]
+        if len(scored) < 2:
+            lines.append(f"| {dim} | `{outcome}` | - | - | - |")
+            continue
+        scored.sort(key=lambda t: t[0]["mean"], reverse=higher)
+        (b, best), (r, second) = scored[0], scored[1]
+        clear = b["ci_low"] > r["ci_high"] if higher else b["ci_high"] < r["ci_low"]
+
+        def cell(row, name):
+            return f"{name} {_fmt(row['mean'])} [{_fmt(row['ci_low'])}, {_fmt(row['ci_high'])}]"
+
+        verdict = "yes" if clear else "no: intervals overlap"
+        lines.append(
+            f"| {dim} | `{outcome}` ({'higher' if higher else 'lower'} is better) | "
+            f"{cell(b, best)} | {cell(r, second)} | {verdict} |"
+        )
+    lines.append("")
+    lines.append("All regimes, headline outcomes:")
+    lines.append("")
+    from .metrics import HEADLINE
+
+    lines.append("| regime | " + " | ".join(HEADLINE) + " |")
+    lines.append("|---|" + "---|" * len(HEADLINE))
+    for a in arms_:
+        cells = [
+            f"{_fmt(rows[(a, o)]['mean'])} [{_fmt(rows[(a, o)]['ci_low'])}, "
+            f"{_fmt(rows[(a, o)]['ci_high'])}]"
+            for o in HEADLINE
+        ]
+        lines.append(f"| {a} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

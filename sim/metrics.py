@@ -188,10 +188,18 @@ OUTCOMES: list[Outcome] = [
         "last12",
     ),
     O(
+        "affiliate_founder_share_mean",
+        "independence",
+        "share",
+        "Mean share of their revenue that organizations founded by a buyer get from that buyer.",
+        "last12",
+    ),
+    O(
         "largest_buyer_dependence_mean",
         "independence",
         "share",
-        "Mean share of revenue from an organization's single largest buyer.",
+        "Mean share of revenue from the single largest buyer, over organizations with "
+        "government revenue.",
         "last12",
     ),
     O(
@@ -372,17 +380,16 @@ def step_outcomes(model) -> dict[str, float]:
     out["quality_mean"] = _wmean([a.quality for a in arrs], hours)
     out["shading_undetected"] = _wmean([0.0 if a.caught else a.shade_m for a in arrs], hours)
     sat = pop.satisfaction
-    ok = ~np.isnan(sat)
-    out["satisfaction_mean"] = float(sat[ok].mean()) if ok.any() else math.nan
-    loc, mig = ok & ~pop.migrant, ok & pop.migrant
+    ok, loc, mig, c = pop.groups(~np.isnan(sat))  # residents with a defined satisfaction
+    defined = sat.take(ok)
+    out["satisfaction_mean"] = float(defined.mean()) if len(ok) else math.nan
     out["satisfaction_local_migrant_gap"] = (
-        float(sat[loc].mean() - sat[mig].mean()) if loc.any() and mig.any() else math.nan
+        float(sat.take(loc).mean() - sat.take(mig).mean()) if len(loc) and len(mig) else math.nan
     )
-    if ok.any():
-        c = pop.community[ok]
-        means = np.bincount(c, weights=sat[ok]) / np.maximum(np.bincount(c), 1)
-        present = np.bincount(c) > 0
-        out["satisfaction_sd_communities"] = float(means[present].std())
+    if len(ok):
+        count = np.bincount(c)
+        means = np.bincount(c, weights=defined) / np.maximum(count, 1)
+        out["satisfaction_sd_communities"] = float(means[count > 0].std())
     else:
         out["satisfaction_sd_communities"] = math.nan
 
@@ -405,7 +412,7 @@ def step_outcomes(model) -> dict[str, float]:
 
 def independence(orgs) -> dict[str, float]:
     """Independence outcomes over organizations (trailing twelve months of revenue)."""
-    shares, largest, diversity, survival = [], [], [], []
+    shares, largest, diversity, survival, affiliates = [], [], [], [], []
     for org in orgs:
         t = org.trailing()
         gov = sum(t["gov"].values())
@@ -414,13 +421,17 @@ def independence(orgs) -> dict[str, float]:
             continue
         parts = np.array(list(t["gov"].values()) + [t["private"]]) / revenue
         shares.append(gov / revenue)
-        largest.append(max(t["gov"].values(), default=0.0) / revenue)
+        if getattr(org, "origin", "") == "founded":
+            affiliates.append(t["gov"].get(f"buyer:{org.founded_by}", 0.0) / revenue)
+        if gov > 0:
+            largest.append(max(t["gov"].values()) / revenue)
         diversity.append(1.0 - float((parts**2).sum()))
         survival.append(org.survival_months())
     nan = math.nan
     return {
         "gov_revenue_share_mean": float(np.mean(shares)) if shares else nan,
         "gov_revenue_share_over_90": float(np.mean(np.array(shares) >= 0.9)) if shares else nan,
+        "affiliate_founder_share_mean": float(np.mean(affiliates)) if affiliates else nan,
         "largest_buyer_dependence_mean": float(np.mean(largest)) if largest else nan,
         "revenue_diversity_mean": float(np.mean(diversity)) if diversity else nan,
         "tied_org_share": float(np.mean([bool(o.ties) for o in orgs])) if orgs else nan,

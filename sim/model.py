@@ -15,7 +15,7 @@ from .ledger import Ledger
 from .population import Population
 from .regimes import REGIMES
 from .rng import fresh_seed, stream
-from .scenario import Scenario, load
+from .scenario import SCHEDULABLE, Scenario, load
 
 
 class GppsModel(mesa.Model):
@@ -44,7 +44,6 @@ class GppsModel(mesa.Model):
         self.params = self.scenario.params
         self.lines = self.scenario.lines
         self.behaviour = stream(seed, "behaviour")
-        self.shocks = stream(seed, "shocks")
         self.policy = policy or AutomaticPolicy()
         self.ledger = Ledger(keep_transfers=keep_transfers)
         self.events: dict[str, list[dict]] = {
@@ -108,6 +107,7 @@ class GppsModel(mesa.Model):
                 spec["initial_reserve_months"],
                 founded_by=spec["founded_by"],
                 ties=set(spec["ties"]),
+                communities=spec["communities"],
             )
         named_founders = {o["founded_by"] for o in self.scenario.organizations}
         for buyer in self.buyers:
@@ -132,11 +132,16 @@ class GppsModel(mesa.Model):
                     founded_by=buyer.name,
                 )
         n_lines = len(self.lines)
+        n_comm = p["n_communities"]
         for k in range(p["n_independent_orgs"]):
             skill, mission, cost = self._draw_traits(rng)
             origin = "external" if rng.random() < p["external_share"] else "grassroots"
             covers = rng.random(n_lines) < p["line_coverage"]
             covers[rng.integers(n_lines)] = True
+            where = rng.random(n_comm) < p["community_coverage"]
+            where[rng.integers(n_comm)] = True
+            tied = rng.random() < p["tied_share"]
+            buyer = self.buyers[int(rng.integers(len(self.buyers)))].name
             self.new_organization(
                 f"org_{k + 1}",
                 origin,
@@ -146,6 +151,8 @@ class GppsModel(mesa.Model):
                 cost,
                 p["capacity_share"],
                 p["initial_reserve_months"],
+                ties={buyer} if tied else None,
+                communities=None if where.all() else set(np.flatnonzero(where).tolist()),
             )
 
     def _draw_traits(self, rng) -> tuple[float, float, float]:
@@ -168,11 +175,21 @@ class GppsModel(mesa.Model):
         founded_by=None,
         ties=None,
         capital_from: str | None = None,
+        communities: set[int] | None = None,
     ) -> SocialOrganization:
-        """Create and register an organization; its start-up cash comes from ``capital_from``
-        (an account) or, at the start of a run, is its opening balance."""
+        """Create and register an organization working in ``communities`` (None: all).
+
+        Its staff is ``capacity_share`` of the largest need among its lines there; its
+        start-up cash comes from ``capital_from`` (an account) or, at the start of a run, is
+        its opening balance."""
         p = self.params
-        need = self.population.need.sum(axis=0)
+        pop = self.population
+        here = (
+            np.ones(pop.n, dtype=bool)
+            if communities is None
+            else np.isin(pop.community, sorted(communities))
+        )
+        need = pop.need[here].sum(axis=0)
         line_need = max((need[j] for j in lines), default=0.0)
         staff = max(1.0, capacity_share * line_need / p["units_per_post"])
         post_cost = p["staff_wage"] * (1 + p["overhead_rate"])
@@ -189,6 +206,7 @@ class GppsModel(mesa.Model):
             0.0 if capital_from else cash,
             founded_by=founded_by,
             ties=ties,
+            communities=communities,
         )
         self.ledger.register(org.account, org)
         if capital_from:
@@ -250,6 +268,9 @@ class GppsModel(mesa.Model):
     # -- the month ---------------------------------------------------------------------------
     def step(self) -> None:
         """One month. Stops early, with ``self.pending`` set, when a person must decide."""
+        if self.pending is not None:
+            self.steps -= 1  # Mesa counted this call; the month in progress is not finished
+            raise RuntimeError("a decision is pending: answer it with resolve() first")
         self._phases = self._month()
         self._advance(None)
 
@@ -307,12 +328,23 @@ class GppsModel(mesa.Model):
                 arr.caught = False
 
     def apply_schedule(self) -> None:
-        """Regime changes the scenario schedules for this month."""
+        """Changes the scenario schedules for this month: regimes, rules, ties."""
         for item in self.scenario.schedule:
-            if item["step"] == self.steps - 1:
-                for buyer in self.buyers:
-                    if item["buyer"] in ("*", buyer.name):
-                        buyer.set_regime(item["regime"])
+            if item["step"] != self.steps - 1:
+                continue
+            for key, value in item["params"].items():
+                if key in SCHEDULABLE:
+                    self.params[key] = value
+            for buyer in self.buyers:
+                if item["buyer"] not in ("*", buyer.name):
+                    continue
+                buyer.params.update({k: v for k, v in item["params"].items()
+                                     if k not in SCHEDULABLE})
+                if item["cut_ties"]:
+                    for org in self.organizations():
+                        org.ties.discard(buyer.name)
+                if item["regime"]:
+                    buyer.set_regime(item["regime"])
 
     def fund_buyers(self) -> None:
         """Monthly appropriations by funding source; what is not spent lapses at month end."""
@@ -344,10 +376,8 @@ class GppsModel(mesa.Model):
             self.ledger.transfer(prod.account, "economy", wages, "wages")
             prod.month["costs"] += wages
             for arr in prod.arrangements:
-                users = arr.users(pop)
                 line = arr.lot.line
-                need = pop.need[users, line] * pop.eligible[users, line]
-                total = need.sum()
+                users, need, total, _ = pop.span(arr.users(pop), line)
                 if total > 0:
                     pop.received[users, line] = need * min(arr.delivered / total, 1.0)
                     pop.quality[users, line] = arr.quality
@@ -372,11 +402,10 @@ class GppsModel(mesa.Model):
                         failed = arr.caught = True
                         if arr.payment == "per_unit":
                             arr.penalty = buyer.params["penalty_rate"]
-                users = arr.users(pop)
                 line = arr.lot.line
-                n_users = int((pop.need[users, line] > 0).sum())
+                users, _, _, n_users = pop.span(arr.users(pop), line)
                 if n_users and arr.provider.origin != "in_house":
-                    rate = pop.complained[users, line].sum() / n_users
+                    rate = np.count_nonzero(pop.complained[users, line]) / n_users
                     if (
                         rate > buyer.params["complaint_tolerance"]
                         and self.behaviour.random() < arr.sensitivity()
@@ -446,20 +475,9 @@ class GppsModel(mesa.Model):
             effort[org.provider_id] = org.fundraising
         # residents give to the providers they know, by opinion and by how hard they are asked
         pool = p["donor_pool_per_capita"] * pop.persons
-        prov = pop.provider
-        known = prov >= 0
-        gift = np.where(
-            known,
-            pool
-            * p["donation_share_residents"]
-            / len(self.lines)
-            * pop.opinion
-            * effort[np.where(known, prov, 0)],
-            0.0,
-        )
-        from_residents = np.bincount(
-            prov[known], weights=gift[known], minlength=len(self.providers)
-        )
+        prov, opinion = pop.provided()
+        gift = pool * p["donation_share_residents"] / len(self.lines) * opinion * effort[prov]
+        from_residents = np.bincount(prov, weights=gift, minlength=len(self.providers))
         local = pool * pop.n * (1 - p["donation_share_residents"])
         for org in orgs:
             amount = from_residents[
@@ -487,14 +505,12 @@ class GppsModel(mesa.Model):
                 org.month["costs"] += surplus
             org.drift_mission()
             org.adjust_slack(org.covered())
-            if org.arrangements or org.covered():
+            if org.arrangements or org.covered() or org.cash >= org.post_cost:
                 org.months_broke = 0
-            elif org.cash < org.post_cost:
+            else:
                 org.months_broke += 1
                 if org.months_broke > p["exit_grace_months"]:
                     self.exit_organization(org)
-        for prod in [b.in_house for b in self.buyers]:
-            prod.adjust_slack(False)
         for buyer in self.buyers:
             self._lapse(buyer)
 
@@ -609,6 +625,17 @@ class GppsModel(mesa.Model):
         )
         return org
 
+    def no_provider(self, lot, n_offers: int) -> None:
+        """A lot found no provider: it is purchased again after a delay; someone may enter."""
+        lot.retry_at = self.steps - 1 + lot.buyer.params["retender_delay_months"]
+        self.maybe_enter(lot, n_offers)
+
+    def charge_bid(self, org) -> None:
+        """An organization pays the staff time of a bid or application (as far as it can)."""
+        cost = min(org.bid_cost(), max(org.cash, 0.0))
+        self.ledger.transfer(org.account, "economy", cost, "bidding")
+        org.month["costs"] += cost
+
     def maybe_enter(self, lot, n_bids: int) -> None:
         """An independent organization may enter where an opportunity drew fewer than two bids."""
         p = self.params
@@ -626,9 +653,10 @@ class GppsModel(mesa.Model):
             skill,
             mission,
             cost,
-            p["capacity_share"] / max(len(lot.buyer.communities), 1),
+            p["capacity_share"],
             p["initial_reserve_months"],
             capital_from="donors",
+            communities={lot.community},
         )
         self.month_stats["entries"] += 1
         self.events["entries"].append(

@@ -189,6 +189,12 @@ _PARAM_LIST = [
        "Chance that a generated independent organization provides a given service line (each "
        "provides at least one).",
        "assumption: most NGOs specialise"),
+    _p("community_coverage", 1.0, "float", "share", 0, 1,
+       "Chance that a generated independent organization works in a given community "
+       "(each works in at least one).", "assumption: many NGOs are local"),
+    _p("tied_share", 0.0, "float", "share", 0, 1,
+       "Share of generated independent organizations with leadership ties to a buyer "
+       "(officials on the board).", "Dong & Lu 2021: board co-optation is common"),
     _p("external_share", 0.25, "float", "share", 0, 1,
        "Share of generated independent organizations that come from outside the district.",
        "assumption"),
@@ -239,12 +245,17 @@ _PARAM_LIST = [
     _p("bid_staff_days", 10.0, "float", "staff days per bid", 0, 1000,
        "Staff time an organization spends on one bid or grant application.",
        "assumption"),
+    _p("bid_capacity", 3.0, "float", "times current staff", 0, 100,
+       "An organization bids only for lots it could staff: its commitments, won and bid for, "
+       "stay within this multiple of the most staff it has run.",
+       "assumption: hiring takes months (max_staff_growth)"),
     _p("entry_rate", 0.05, "float", "per month", 0, 1,
        "Chance per month that a new independent organization enters when independent providers "
        "may take part and an opportunity draws fewer than two bids.",
        "assumption"),
     _p("exit_grace_months", 3, "int", "months", 0, 120,
-       "Months an organization may run negative cash (uncovered) before it exits.",
+       "Months in a row an organization may hold no arrangement and less cash than one "
+       "post-month before it exits.",
        "assumption"),
     # --- residents --------------------------------------------------------------------------
     _p("perception_sd", 0.1, "float", "quality", 0, 1,
@@ -291,6 +302,12 @@ _PARAM_LIST = [
     _p("budget_earmarked_per_capita", 0.0, "float", "yuan per person-year", 0, 1e+06,
        "Buyer's earmarked or donor money (e.g. an ADB grant).",
        "assumption", "buyer"),
+    _p("retender_delay_months", 3, "int", "months", 1, 60,
+       "Months before a lot that found no provider (no bid, no applicant) is purchased again.",
+       "assumption: a failed tender (流标) is prepared again", "buyer"),
+    _p("start_step", 0, "int", "month", 0, 1200,
+       "Month from which the buyer provides its lots (a later round of purchase).",
+       "assumption; Jiangxi 2006 tendered its villages in two rounds", "buyer"),
     _p("monitoring_capacity", 0.3, "float", "chance per month", 0, 1,
        "Chance that a buyer inspects an arrangement in a month (its monitoring staff).",
        "Dahlström et al. 2016: better-staffed buyers see less quality loss; value assumed",

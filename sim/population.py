@@ -8,6 +8,7 @@ ones at once (ODD element 3).
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 
 from .rng import stream
 
@@ -73,7 +74,13 @@ def build_network(
 
 
 class Population:
-    """Resident state as arrays of length ``n`` (or ``n × lines``)."""
+    """Resident state as arrays of length ``n`` (or ``n × lines``).
+
+    ``need``, ``eligible``, ``community``, ``migrant``, ``taste`` and ``network`` are fixed once
+    built. The monthly updates work on the (resident, line) pairs with need only, and reuse what
+    follows from ``provider`` until it changes (``_Links``); both give the same numbers as the
+    plain array formulas in the docstrings (``tests/test_reference_residents.py``).
+    """
 
     def __init__(self, params: dict, lines: list[dict], seed: int):
         n = int(params["n_residents"])
@@ -110,6 +117,80 @@ class Population:
         self.satisfaction = np.full(n, np.nan)
         self.line_satisfaction = np.full((n, n_lines), np.nan)
         self.complained = np.zeros((n, n_lines), dtype=bool)
+        # fixed for the run: the (resident, line) pairs with need, row-major
+        self._users = np.flatnonzero(need.ravel() > 0)
+        self._user_row = self._users // n_lines
+        self._user_need = need.ravel()[self._users]
+        self._user_taste = self.taste[self._user_row]
+        self._need_total = need.sum(axis=1)
+        self._needy = np.flatnonzero(self._need_total > 0)
+        self._spans: dict = {}
+        self._links_cache: _Links | None = None
+        self._groups_cache: tuple | None = None
+
+    # -- cached structure ---------------------------------------------------------------------
+    def _links(self) -> _Links:
+        """What follows from ``provider`` (rebuilt only when its contents have changed)."""
+        cached = self._links_cache
+        if cached is None or not np.array_equal(cached.provider, self.provider):
+            cached = self._links_cache = _Links(self)
+        return cached
+
+    def _row_sums(self, values: np.ndarray) -> np.ndarray:
+        """Per-resident sums of ``values`` (one per pair with need), added in line order.
+
+        Equal to the dense ``(n, lines)`` array's ``.sum(axis=1)`` (zeros elsewhere), which
+        numpy adds one by one for fewer than 8 lines and pairwise from 8 on.
+        """
+        n, n_lines = self.need.shape
+        if n_lines < 8:
+            return np.bincount(self._user_row, weights=values, minlength=n)
+        dense = np.zeros(n * n_lines)
+        dense[self._users] = values
+        return dense.reshape(n, n_lines).sum(axis=1)
+
+    def span(self, users: np.ndarray, line: int):
+        """``(where, need, total, with_need)`` of ``users`` on ``line``.
+
+        ``where`` indexes them (a slice when they are consecutive residents, as a lot's are),
+        ``need`` is their need that a service may meet (zero where not eligible) and ``total``
+        its sum; ``with_need`` counts users with need. Cached for views of arrays that are
+        not changed (lots' residents), as need and eligibility are fixed.
+        """
+        n_users = len(users)
+        base = users.base  # a lot's residents, of which an arrangement's users are a slice
+        key = (id(base), users.__array_interface__["data"][0], n_users, line)
+        hit = self._spans.get(key) if base is not None else None
+        if hit is not None and hit[0] is base:
+            return hit[1]
+        consecutive = n_users > 0 and users[-1] - users[0] + 1 == n_users
+        if not (consecutive and np.all(np.diff(users) == 1)):
+            return _span(self, users, line)
+        span = _span(self, slice(int(users[0]), int(users[0]) + n_users), line)
+        if base is not None:
+            self._spans[key] = (base, span)
+        return span
+
+    def groups(self, mask: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Indices of the residents in ``mask``: all, locals, migrants; and their communities.
+
+        Cached for the last mask (in the model: residents with need, whose satisfaction is
+        defined).
+        """
+        cached = self._groups_cache
+        if cached is None or not np.array_equal(cached[0], mask):
+            every = np.flatnonzero(mask)
+            migrant = self.migrant[every]
+            groups = (every, every[~migrant], every[migrant], self.community[every])
+            cached = self._groups_cache = (mask.copy(), groups)
+        return cached[1]
+
+    def provided(self, links: _Links | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Provider ids and opinions of the (resident, line) pairs with a provider, row-major."""
+        links = links or self._links()
+        if links.known is None:
+            return self.provider.ravel(), self.opinion.ravel()
+        return links.known_provider, np.take(self.opinion, links.known)
 
     # -- monthly update ----------------------------------------------------------------------
     def experience(self, params: dict, rng: np.random.Generator) -> None:
@@ -119,62 +200,140 @@ class Population:
         expectation; satisfaction with a line is that judgement times the share of its need
         met (zero if unserved). Complaints and opinions concern the provider's quality.
         Reads ``received`` and ``quality`` (set by the model's delivery).
+
+        Where a resident has no need on a line nothing is served: its satisfaction with the
+        line is undefined (NaN), its opinion stays and it does not complain. So the update
+        runs over the pairs with need only; one uniform draw per (resident, line) pair is
+        still taken, as the complaint draws always were.
         """
-        need = self.need
-        users = need > 0
-        met = np.minimum(np.divide(self.received, need, out=np.zeros_like(need), where=users), 1)
-        served = users & (self.provider >= 0)
-        perceived = self.quality + self.taste[:, None]
+        links = self._links()
+        n, n_lines = self.need.shape
+        row, need, served = self._user_row, self._user_need, links.served
+        met = np.minimum(np.take(self.received, self._users) / need, 1)
+        perceived = np.take(self.quality, self._users) + self._user_taste
         judged = np.clip(
-            0.5 + params["satisfaction_slope"] * (perceived - self.expectation[:, None]), 0, 1
+            0.5 + params["satisfaction_slope"] * (perceived - self.expectation[row]), 0, 1
         )
-        sat = np.where(users, np.where(served, met * judged, 0.0), np.nan)
-        self.line_satisfaction = sat
-        weight = np.where(served, need, 0.0).sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            total = need.sum(axis=1)
-            self.satisfaction = np.where(
-                total > 0, np.nansum(np.nan_to_num(sat) * need, axis=1) / total, np.nan
-            )
-            mean_perceived = (np.where(served, perceived, 0) * need).sum(axis=1) / weight
-        adapt = params["expectation_adapt"] * (mean_perceived - self.expectation)
-        self.expectation += np.where(weight > 0, adapt, 0.0)
-        self.opinion = np.where(served, 0.5 * self.opinion + 0.5 * judged, self.opinion)
-        draws = rng.random(need.shape)
-        self.complained = (
-            served
-            & (judged < params["complaint_threshold"])
-            & (draws < params["complaint_propensity"])
+        sat = np.where(served, met * judged, 0.0)
+        line_satisfaction = np.full((n, n_lines), np.nan)
+        line_satisfaction.ravel()[self._users] = sat
+        self.line_satisfaction = line_satisfaction
+        needy = self._needy
+        satisfaction = np.full(n, np.nan)
+        satisfaction[needy] = self._row_sums(sat * need)[needy] / self._need_total[needy]
+        self.satisfaction = satisfaction
+        # expectations adapt to the quality perceived, weighted by need on the lines served
+        adapting, weight = links.adapting, links.weight[links.adapting]
+        mean_perceived = self._row_sums(np.where(served, perceived, 0) * need)[adapting] / weight
+        expectation = self.expectation[adapting]
+        self.expectation[adapting] += params["expectation_adapt"] * (mean_perceived - expectation)
+        pairs, judged = links.served_pairs, judged[served]
+        opinion = self.opinion.copy()
+        flat = opinion.ravel()
+        flat[pairs] = 0.5 * flat[pairs] + 0.5 * judged
+        self.opinion = opinion
+        draws = rng.random(self.need.shape)
+        complained = np.zeros((n, n_lines), dtype=bool)
+        complained.ravel()[pairs] = (judged < params["complaint_threshold"]) & (
+            np.take(draws, pairs) < params["complaint_propensity"]
         )
+        self.complained = complained
 
     def talk(self, weight: float) -> None:
-        """Word of mouth: opinions move toward those of neighbours who share the provider."""
+        """Word of mouth: opinions move toward those of neighbours who share the provider.
+
+        On each line, a resident with at least one neighbour served by the same provider
+        moves ``weight`` of the way from its opinion to the mean of theirs (last month's
+        opinions, all residents at once).
+        """
         net = self.network
         if weight <= 0 or len(net.src) == 0:
             return
-        n, n_lines = self.opinion.shape
-        new = self.opinion.copy()
-        for j in range(n_lines):
-            prov = self.provider[:, j]
-            same = (prov[net.src] == prov[net.dst]) & (prov[net.src] >= 0)
-            s, d = net.src[same], net.dst[same]
-            count = np.bincount(s, minlength=n)
-            total = np.bincount(s, weights=self.opinion[d, j], minlength=n)
-            has = count > 0
-            mean = np.divide(total, count, out=np.zeros(n), where=has)
-            new[:, j] = np.where(has, (1 - weight) * self.opinion[:, j] + weight * mean, new[:, j])
+        old = self.opinion
+        new = None
+        for lines, ties, count, lonely in self._links().word_of_mouth(net):
+            every_line = len(lines) == old.shape[1]
+            before = old if every_line else old[:, lines]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = ties @ before  # sums over same-provider neighbours, in tie order
+                mean /= count[:, None]
+            after = (1 - weight) * before + weight * mean
+            after[lonely] = before[lonely]  # no neighbour with the same provider
+            if every_line:
+                new = after
+            else:
+                new = old.copy() if new is None else new
+                new[:, lines] = after
         self.opinion = new
 
     def opinion_of(self, n_providers: int) -> tuple[np.ndarray, np.ndarray]:
         """Sum and count of opinions held about each provider id (0..n_providers-1)."""
-        prov = self.provider.ravel()
-        ok = prov >= 0
-        total = np.bincount(prov[ok], weights=self.opinion.ravel()[ok], minlength=n_providers)
-        count = np.bincount(prov[ok], minlength=n_providers)
-        return total, count
+        links = self._links()
+        prov, opinion = self.provided(links)
+        total = np.bincount(prov, weights=opinion, minlength=n_providers)
+        return total, links.count(n_providers)
 
     def reassign(self, mask: np.ndarray, line: int, provider: int, prior: float) -> None:
         """Residents in ``mask`` get a new provider for ``line``; they start from its reputation."""
         changed = mask & (self.provider[:, line] != provider)
         self.provider[changed, line] = provider
         self.opinion[changed, line] = prior
+
+
+def _span(pop: Population, where, line: int) -> tuple:
+    need = pop.need[where, line] * pop.eligible[where, line]
+    return where, need, need.sum(), int((pop.need[where, line] > 0).sum())
+
+
+class _Links:
+    """What the monthly updates need from one state of ``provider`` (a copy is kept)."""
+
+    def __init__(self, pop: Population):
+        self.provider = pop.provider.copy()
+        flat = self.provider.ravel()
+        served = (pop.need > 0) & (self.provider >= 0)
+        self.served = flat[pop._users] >= 0  # per pair with need
+        self.served_pairs = pop._users[self.served]
+        self.weight = np.where(served, pop.need, 0.0).sum(axis=1)
+        self.adapting = np.flatnonzero(self.weight > 0)
+        known = flat >= 0
+        self.known = None if known.all() else np.flatnonzero(known)
+        self.known_provider = flat if self.known is None else flat[self.known]
+        self._counts: dict[int, np.ndarray] = {}
+        self._talk: tuple | None = None
+
+    def count(self, n_providers: int) -> np.ndarray:
+        """Pairs served by each provider id."""
+        if n_providers not in self._counts:
+            self._counts[n_providers] = np.bincount(self.known_provider, minlength=n_providers)
+        return self._counts[n_providers]
+
+    def word_of_mouth(self, net: Network) -> list[tuple]:
+        """Per group of lines with the same ties: ``(lines, ties, count, lonely)``.
+
+        ``ties`` is a sparse 0/1 matrix of the ties between residents with the same provider
+        on those lines, ``count`` each resident's number of such ties (as floats) and
+        ``lonely`` the residents with none.
+        """
+        if self._talk is None or self._talk[0] is not net:
+            n, n_lines = self.provider.shape
+            groups: list[tuple[np.ndarray, list[int]]] = []
+            for j in range(n_lines):
+                prov = self.provider[:, j]
+                same = (prov[net.src] == prov[net.dst]) & (prov[net.src] >= 0)
+                for mask, lines in groups:
+                    if np.array_equal(mask, same):
+                        lines.append(j)
+                        break
+                else:
+                    groups.append((same, [j]))
+            built = []
+            for same, lines in groups:
+                ties_per_row = np.bincount(net.src[same], minlength=n)
+                indptr = np.concatenate([[0], np.cumsum(ties_per_row)])
+                count = ties_per_row.astype(float)
+                dst = net.dst[same]
+                ties = sparse.csr_matrix((np.ones(len(dst)), dst, indptr), shape=(n, n))
+                built.append((lines, ties, count, np.flatnonzero(ties_per_row == 0)))
+            self._talk = (net, built)
+        return self._talk[1]

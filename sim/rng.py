@@ -1,8 +1,8 @@
 """Named random streams derived from one run seed.
 
-Common random numbers: the *world* streams (residents' needs, the social network, the
-initial organizations, exogenous shocks) are spawned from the seed by name, so a purchase
-regime, which only ever draws from the ``behaviour`` stream, never shifts them.
+Common random numbers: the *world* streams (residents' needs and traits, the social network,
+the initial organizations) are spawned from the seed by name, so a purchase regime, which only
+ever draws from the ``behaviour`` stream, never shifts them.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import zlib
 
 import numpy as np
 
-WORLD_STREAMS = ("residents", "network", "organizations", "shocks")
+WORLD_STREAMS = ("residents", "network", "organizations")
 STREAMS = WORLD_STREAMS + ("behaviour",)
 
 

@@ -49,10 +49,12 @@ _TOP = {
 }
 _LINE = {"name", "notes"} | set(names("line"))
 _BUYER = {"name", "service_lines", "communities", "notes"} | set(names("buyer"))
-_ORG = {"name", "origin", "founded_by", "service_lines", "ties", "notes"} | set(
+_ORG = {"name", "origin", "founded_by", "service_lines", "ties", "communities", "notes"} | set(
     names("organization")
 )
-_SCHEDULE = {"step", "buyer", "regime", "notes"}
+#: Model-level parameters a schedule may change during a run (the rest set up the world).
+SCHEDULABLE = {"entry_rate", "donor_pool_per_capita"}
+_SCHEDULE = {"step", "buyer", "regime", "cut_ties", "notes"} | set(names("buyer")) | SCHEDULABLE
 
 
 @dataclass
@@ -79,11 +81,18 @@ class Scenario:
 
     @property
     def has_own_regimes(self) -> bool:
-        """Whether the file sets regimes (per buyer or by schedule) rather than one default."""
-        return bool(self.schedule) or len({b["regime"] for b in self.buyers}) > 1
+        """Whether the file sets regimes itself (in [params], a buyer or the schedule)."""
+        raw = self.raw
+        return (
+            "regime" in raw.get("params", {})
+            or any("regime" in b for b in raw.get("buyers", []))
+            or bool(self.schedule)
+        )
 
     def regimes_used(self) -> set[str]:
-        return {b["regime"] for b in self.buyers} | {s["regime"] for s in self.schedule}
+        return {b["regime"] for b in self.buyers} | {
+            s["regime"] for s in self.schedule if s["regime"]
+        }
 
 
 # -- finding and reading files ----------------------------------------------------------------
@@ -339,22 +348,30 @@ def _buyers(data, label, params, over, line_names) -> list[dict]:
                 f"({', '.join(line_names)})"
             )
         _check_names(label, where + "service_lines", b["service_lines"], line_names, "service line")
-        comms = e.get("communities", list(range(n_comm)))
-        if (
-            not isinstance(comms, list)
-            or not comms
-            or not all(
-                isinstance(c, int) and not isinstance(c, bool) and 0 <= c < n_comm for c in comms
-            )
-        ):
-            raise InputError(
-                f"{label}: {where}communities = {show(comms)}: expected a non-empty list of "
-                f"community numbers in [0, {n_comm - 1}]"
-            )
-        b["communities"] = sorted(set(comms))
+        b["communities"] = _communities(label, where, e.get("communities"), n_comm)
+        if b["communities"] is None:
+            b["communities"] = list(range(n_comm))
         buyers.append(b)
     _unique(label, "buyers", "buyer", buyers)
     return buyers
+
+
+def _communities(label, where, comms, n_comm) -> list[int] | None:
+    """A validated list of community numbers, or None when the entry gives none (all)."""
+    if comms is None:
+        return None
+    if (
+        not isinstance(comms, list)
+        or not comms
+        or not all(
+            isinstance(c, int) and not isinstance(c, bool) and 0 <= c < n_comm for c in comms
+        )
+    ):
+        raise InputError(
+            f"{label}: {where}communities = {show(comms)}: expected a non-empty list of "
+            f"community numbers in [0, {n_comm - 1}]"
+        )
+    return sorted(set(comms))
 
 
 def _orgs(data, label, params, over, line_names, buyer_names) -> list[dict]:
@@ -392,6 +409,9 @@ def _orgs(data, label, params, over, line_names, buyer_names) -> list[dict]:
                 f'origin = "founded" (origin = {show(o["origin"])})'
             )
         o["founded_by"] = founder
+        o["communities"] = _communities(
+            label, where, e.get("communities"), params["n_communities"]
+        )
         o["ties"] = _str_list(label, where + "ties", e.get("ties", []))
         _check_names(label, where + "ties", o["ties"], buyer_names, "buyer")
         orgs.append(o)
@@ -413,7 +433,7 @@ def _schedule(data, label, params, buyer_names, file_steps: int) -> list[dict]:
                 f"expected an integer in [0, {file_steps - 1}] (a month of the run)"
             )
         regime = e.get("regime")
-        if regime not in known:
+        if regime is not None and regime not in known:
             raise InputError(
                 f"{label}: {where}regime = {show(regime)}: expected one of "
                 f"{', '.join(known)}{suggest(regime, known)}"
@@ -421,8 +441,22 @@ def _schedule(data, label, params, buyer_names, file_steps: int) -> list[dict]:
         buyer = e.get("buyer", "*")
         if buyer != "*":
             _check_names(label, where + "buyer", [buyer], buyer_names, 'buyer (or "*")')
+        cut = e.get("cut_ties", False)
+        if not isinstance(cut, bool):
+            raise InputError(f"{label}: {where}cut_ties = {show(cut)}: expected true or false")
+        changes = {
+            k: _param(label, where, k, v)
+            for k, v in e.items()
+            if k in PARAMS and k != "regime"
+        }
+        if regime is None and not changes and not cut:
+            raise InputError(
+                f"{label}: {where}: a schedule entry changes nothing; give a regime, "
+                "cut_ties = true or a parameter to change"
+            )
         if step < params["steps"]:
-            out.append({"step": step, "buyer": buyer, "regime": regime})
+            out.append({"step": step, "buyer": buyer, "regime": regime, "cut_ties": cut,
+                        "params": changes})
     return sorted(out, key=lambda s: s["step"])
 
 

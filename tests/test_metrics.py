@@ -30,7 +30,7 @@ def test_independence_measures_against_hand_computed_values():
     b = FakeOrg({}, 50.0, 50.0, 10.0)
     out = metrics.independence([a, b])
     assert out["gov_revenue_share_mean"] == pytest.approx((0.8 + 0.0) / 2)
-    assert out["largest_buyer_dependence_mean"] == pytest.approx((0.6 + 0.0) / 2)
+    assert out["largest_buyer_dependence_mean"] == pytest.approx(0.6)  # b has no gov money
     # diversity 1 - (0.6² + 0.2² + 0.2²) = 0.56 for a; 0 for b
     assert out["revenue_diversity_mean"] == pytest.approx((0.56 + 0.0) / 2)
     assert out["tied_org_share"] == pytest.approx(0.5)

@@ -27,7 +27,7 @@ def test_different_seeds_give_different_worlds():
 
 
 def test_regimes_with_the_same_seed_face_the_same_world():
-    """Needs, network, initial organizations and shocks do not depend on the regime."""
+    """Needs, network and initial organizations do not depend on the regime."""
     worlds = []
     for regime in ("contract", "administrative_dependence", "grant", "in_house"):
         m = GppsModel(rng=9, regime=regime)

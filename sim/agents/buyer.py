@@ -103,7 +103,10 @@ class GovernmentBuyer(mesa.Agent):
     # -- a month's work -------------------------------------------------------------------------
     def procure(self):
         """Provide every open lot: by the regime, or in-house once a lot was taken back."""
-        open_lots = [lot for lot in self.lots if lot.open]
+        if self.model.steps - 1 < self.params["start_step"]:
+            return
+        month = self.model.steps - 1
+        open_lots = [lot for lot in self.lots if lot.open and lot.retry_at <= month]
         back = [lot for lot in open_lots if lot.taken_back]
         if back:
             yield from self.model.regime_for("in_house").procure(self, back)

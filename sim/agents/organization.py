@@ -5,6 +5,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from ..params import WORKING_DAYS_PER_MONTH
 from .producer import Producer
 
 
@@ -24,11 +25,13 @@ class SocialOrganization(Producer, mesa.Agent):
         cash: float,
         founded_by: str | None = None,
         ties: set[str] | None = None,
+        communities: set[int] | None = None,
     ):
         super().__init__(model)
         self.name = name
         self.origin = origin
         self.lines = set(lines)
+        self.communities = None if communities is None else set(communities)
         self.skill = skill
         self.mission = mission
         self.cost_factor = cost_factor
@@ -41,10 +44,14 @@ class SocialOrganization(Producer, mesa.Agent):
         self.fundraising = 0.0
         self.expected_rivals: float | None = None
         self.init_production(model.params, model.params["staff_wage"], staff, cash)
+        self.peak_staff = self.staff
 
     @property
     def account(self) -> str:
         return f"org:{self.unique_id}"
+
+    def works_in(self, community: int) -> bool:
+        return self.communities is None or community in self.communities
 
     @property
     def independent(self) -> bool:
@@ -68,10 +75,28 @@ class SocialOrganization(Producer, mesa.Agent):
         rivals = max(rivals, 0.0)
         price = ceiling if fixed else cost + (ceiling - cost) / (rivals + 1.0)
         p_win = 1.0 / (rivals + 1.0)
-        bid_cost = self.params["bid_staff_days"] * self.wage / 21.75
+        bid_cost = self.bid_cost()
         if p_win * (price - cost) * units * term <= bid_cost:
             return None
         return price
+
+    def choose_lots(self, candidates: list[tuple], rng) -> set:
+        """Lots of a tender it could staff: taken in random order while its commitments stay
+        within ``bid_capacity`` times its organizational capacity (the most staff it has run)."""
+        limit = self.params["bid_capacity"] * max(self.peak_staff, 1.0)
+        committed = sum(a.units for a in self.arrangements) / self.productivity
+        chosen = set()
+        for k in rng.permutation(len(candidates)):
+            lot, units = candidates[k]
+            posts = units / self.productivity
+            if committed + posts <= limit:
+                chosen.add(lot)
+                committed += posts
+        return chosen
+
+    def bid_cost(self) -> float:
+        """Staff time spent on one bid or application (yuan)."""
+        return self.params["bid_staff_days"] * self.wage / WORKING_DAYS_PER_MONTH
 
     def learn_rivals(self, bids_per_lot: float) -> None:
         """Update the expected number of rivals from a tender it saw."""
@@ -83,7 +108,7 @@ class SocialOrganization(Producer, mesa.Agent):
 
     def apply_grant(self, award: float, p_win: float) -> bool:
         """Apply when the chance-weighted value of the project to its mission exceeds the cost."""
-        bid_cost = self.params["bid_staff_days"] * self.wage / 21.75
+        bid_cost = self.bid_cost()
         return p_win * award * max(self.motivation, 0.05) > bid_cost
 
     # -- monthly actions -------------------------------------------------------------------------

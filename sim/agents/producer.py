@@ -70,9 +70,10 @@ class Producer:
         Myopic rule, in units of the quality-effort budget: for each part, the saving from
         shading it (its weight in quality, times price pressure = unit cost / price) less the
         value a motivated producer puts on that quality, less the expected loss if found out
-        (chance of detection × (penalty + a strike's share of termination), relative to the
-        quality-cost share), divided by the aversion to shading. Only a producer that keeps
-        what it saves shades: where losses are covered, nothing is gained.
+        (chance of detection × (the payment penalty, where the contract pays per hour and the
+        shading is measurable, + a strike's share of termination, where failures count),
+        relative to the quality-cost share), divided by the aversion to shading. Only a
+        producer that keeps what it saves shades: where losses are covered, nothing is gained.
         Returns ``(s_measurable, s_nonmeasurable)`` in [0, 1].
         """
         if arr.covers_losses:
@@ -82,11 +83,14 @@ class Producer:
         price = max(arr.unit_price(), 1e-9)
         pressure = float(np.clip(self.unit_cost() / price, 0.5, 2.0))
         buyer = arr.buyer.params
-        stake = (buyer["penalty_rate"] + 1.0 / buyer["strikes_to_terminate"]) / max(
-            p["quality_cost_share"], 1e-9
-        )
+        strike = 1.0 / buyer["strikes_to_terminate"] if arr.regime.failures_count else 0.0
+        penalty = buyer["penalty_rate"] if arr.payment == "per_unit" else 0.0
+        qcs = max(p["quality_cost_share"], 1e-9)
         out = []
-        for weight, detect in ((mu, arr.inspection_probability()), (1 - mu, arr.sensitivity())):
+        for weight, detect, stake in (
+            (mu, arr.inspection_probability(), (penalty + strike) / qcs),
+            (1 - mu, arr.sensitivity(), strike / qcs),
+        ):
             gain = (pressure - self.motivation) * weight - detect * stake
             out.append(float(np.clip(gain / p["shading_aversion"], 0.0, 1.0)))
         return out[0], out[1]
@@ -132,6 +136,7 @@ class Producer:
             arr.quality_n = self.skill * (1.0 - arr.shade_n)
             delivered += arr.delivered
         self.cum_output += delivered
+        self.peak_staff = max(getattr(self, "peak_staff", 0.0), self.staff)
         self.month["delivered"] = delivered
         self.month["capacity"] = capacity
         return self.staff * self.post_cost

@@ -18,7 +18,7 @@ class AdministrativeDependence(Regime):
         return [
             o
             for o in self.model.organizations()
-            if o.founded_by == buyer.name and lot.line in o.lines
+            if o.founded_by == buyer.name and lot.line in o.lines and o.works_in(lot.community)
         ]
 
     def procure(self, buyer, lots):
@@ -47,11 +47,3 @@ class AdministrativeDependence(Regime):
     def inspection_probability(self, arr) -> float:
         """Internal appraisal once a year."""
         return 1.0 / 12.0
-
-    def monthly_governance(self, buyer, arrangements) -> None:
-        posts = sum(a.posts for a in arrangements)
-        if posts:
-            buyer.governance(
-                "administrative_dependence:appraisal",
-                buyer.params["appraisal_staff_days"] * posts / 12.0,
-            )

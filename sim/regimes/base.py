@@ -33,7 +33,9 @@ class Regime:
     def eligible(self, buyer, lot) -> list:
         """Active organizations capable of the lot's line and not excluded from it."""
         return [
-            o for o in self.model.organizations() if lot.line in o.lines and o not in lot.excluded
+            o
+            for o in self.model.organizations()
+            if lot.line in o.lines and o.works_in(lot.community) and o not in lot.excluded
         ]
 
     # -- selection ------------------------------------------------------------------------------

@@ -25,17 +25,26 @@ class Contract(Regime):
         n_bids = 0
         eligible_counts = []
         bidders = set()
+        planned = {lot.id: min(lot.need, buyer.lot_budget(lot) / ceiling) for lot in lots}
+        eligible = {lot.id: self.eligible(buyer, lot) for lot in lots}
+        wanted = {}
+        for org in sorted({o for es in eligible.values() for o in es}, key=lambda o: o.unique_id):
+            mine = [(lot, planned[lot.id]) for lot in lots if org in eligible[lot.id]]
+            wanted[org] = org.choose_lots(mine, model.behaviour)
         for lot in lots:
             budget = buyer.lot_budget(lot)
-            planned = min(lot.need, budget / ceiling)
-            eligible = self.eligible(buyer, lot)
-            eligible_counts.append(len(eligible))
+            eligible_counts.append(len(eligible[lot.id]))
             bids = []
-            for org in eligible:
-                price = org.bid(lot, ceiling, planned, term, len(eligible), p["fixed_price"])
+            n_eligible = len(eligible[lot.id])
+            for org in eligible[lot.id]:
+                if lot not in wanted[org]:
+                    continue
+                price = org.bid(lot, ceiling, planned[lot.id], term, n_eligible, p["fixed_price"])
                 if price is not None:
                     bids.append((org, price))
                     bidders.add(org)
+            for org, _ in bids:
+                model.charge_bid(org)
             n_bids += len(bids)
             options = self.score(buyer, bids, ceiling)
             choice = yield from model.decide("tender", buyer, lot, options)
@@ -43,7 +52,7 @@ class Contract(Regime):
             picked = options[choice] if choice is not None else None
             if picked is None:
                 model.record_award(tender, buyer, lot, None, self.name, 0, 0, term, len(bids))
-                model.maybe_enter(lot, len(bids))
+                model.no_provider(lot, len(bids))
                 continue
             if picked["kind"] == "in_house":
                 model.regime_for("in_house").arrange(buyer, lot, term)
@@ -71,7 +80,7 @@ class Contract(Regime):
         )
         model.record_tender(tender, buyer, len(lots), eligible_counts, n_bids, cost)
         per_lot = n_bids / len(lots)
-        for org in {o for lot in lots for o in self.eligible(buyer, lot)} | bidders:
+        for org in sorted(wanted, key=lambda o: o.unique_id):
             org.learn_rivals(per_lot)
 
     def score(self, buyer, bids, ceiling) -> list[dict]:

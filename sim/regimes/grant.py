@@ -25,6 +25,8 @@ class Grant(Regime):
             eligible = self.eligible(buyer, lot)
             p_win = min(1.0, n_awards / max(len(eligible), 1))
             applicants = [o for o in eligible if o.apply_grant(award * term, p_win)]
+            for org in applicants:
+                model.charge_bid(org)
             buyer.governance("grant:review", p["bid_review_staff_days"] * len(applicants))
             noise = rng.normal(0.0, p["grant_review_noise"], size=len(applicants))
             ranked = sorted(
@@ -52,7 +54,10 @@ class Grant(Regime):
                 )
                 lo += share
                 model.record_grant(buyer, lot, org, award * scale * term, len(applicants))
-            model.maybe_enter(lot, len(applicants))
+            if winners:
+                model.maybe_enter(lot, len(applicants))
+            else:
+                model.no_provider(lot, 0)
         yield from ()
 
     def inspection_probability(self, arr) -> float:

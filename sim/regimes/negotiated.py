@@ -37,7 +37,7 @@ class Negotiated(Regime):
             buyer.governance("negotiated:negotiation", p["lot_staff_days"])
             picked = options[choice] if choice is not None else None
             if picked is None:
-                model.maybe_enter(lot, 0)
+                model.no_provider(lot, 0)
                 continue
             if picked["kind"] == "in_house":
                 model.regime_for("in_house").arrange(buyer, lot, 12)

@@ -1,0 +1,292 @@
+"""Pattern-oriented validation: the five patterns of DOMAIN.md §5, over replications.
+
+Each pattern is one or more checks. A check runs named arms (a scenario, a regime, parameter
+overrides) with the same seeds (common random numbers), computes one value per replication
+from the arms' run summaries, and passes when the mean over replications lies in the target
+range. Nothing here sets an outcome: every value comes out of the model's mechanisms.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .compare import interval, replication_seeds
+from .run import run
+
+MASTER_SEED = 20_260_501
+FULL_REPLICATIONS = 20
+QUICK_REPLICATIONS = 8
+
+MEASURABLE = {"measurability": 0.8}
+
+
+@dataclass(frozen=True)
+class Arm:
+    scenario: str
+    regime: str | None = None  # None: the scenario as written
+    overrides: tuple = ()
+
+    def describe(self) -> str:
+        extra = ", ".join(f"{k}={v}" for k, v in self.overrides)
+        return f"{self.scenario}/{self.regime or 'as written'}" + (f" ({extra})" if extra else "")
+
+
+def arm(scenario: str, regime: str | None = None, **overrides) -> Arm:
+    return Arm(scenario, regime, tuple(sorted(overrides.items())))
+
+
+@dataclass(frozen=True)
+class Check:
+    label: str
+    arms: tuple[Arm, ...]
+    measure: Callable[..., float]  # (summary of each arm, in order) -> value
+    low: float
+    high: float
+    what: str = ""
+
+
+@dataclass(frozen=True)
+class Pattern:
+    number: int
+    name: str
+    statement: str
+    checks: tuple[Check, ...]
+
+
+def _ratio(a: str, b: str):
+    return lambda x, y: x[a] / y[b] if y[b] else math.nan
+
+
+PATTERNS = (
+    Pattern(
+        1,
+        "few_bidders",
+        "With few eligible organizations, contract tenders draw about 1.5-2.5 bids per award, "
+        "and single-bid awards are common.",
+        (
+            Check(
+                "bids per award",
+                (arm("thin_market", "contract"),),
+                lambda s: s["bids_per_award"],
+                1.5,
+                2.5,
+                "bids_per_award",
+            ),
+            Check(
+                "share of single-bid awards",
+                (arm("thin_market", "contract"),),
+                lambda s: s["single_bid_share"],
+                0.2,
+                1.0,
+                "single_bid_share",
+            ),
+        ),
+    ),
+    Pattern(
+        2,
+        "designated_dependence",
+        "Under administrative dependence the designated providers get about 90-100% of their "
+        "revenue from their buyer, and stay there unless the regime changes.",
+        (
+            Check(
+                "affiliates' share of revenue from their founder",
+                (arm("shanghai_2004"),),
+                lambda s: s["affiliate_founder_share_mean"],
+                0.9,
+                1.0,
+                "affiliate_founder_share_mean",
+            ),
+            Check(
+                "same, baseline world",
+                (arm("baseline", "administrative_dependence"),),
+                lambda s: s["affiliate_founder_share_mean"],
+                0.9,
+                1.0,
+                "affiliate_founder_share_mean",
+            ),
+        ),
+    ),
+    Pattern(
+        3,
+        "shading_where_unmeasurable",
+        "When the non-contractible share of quality is high and monitoring weak, contract "
+        "quality falls below in-house and administrative quality; when quality is measurable "
+        "and monitored, it does not.",
+        (
+            Check(
+                "contract − in-house quality, weak monitoring",
+                (arm("weak_monitoring", "contract"), arm("weak_monitoring", "in_house")),
+                lambda c, h: c["quality_mean"] - h["quality_mean"],
+                -1.0,
+                -0.02,
+                "quality_mean difference",
+            ),
+            Check(
+                "contract − administrative quality, weak monitoring",
+                (
+                    arm("weak_monitoring", "contract"),
+                    arm("weak_monitoring", "administrative_dependence"),
+                ),
+                lambda c, a: c["quality_mean"] - a["quality_mean"],
+                -1.0,
+                -0.02,
+                "quality_mean difference",
+            ),
+            Check(
+                "contract − in-house quality, measurable and monitored",
+                (
+                    arm("baseline", "contract", monitoring_capacity=0.6, **MEASURABLE),
+                    arm("baseline", "in_house", monitoring_capacity=0.6, **MEASURABLE),
+                ),
+                lambda c, h: c["quality_mean"] - h["quality_mean"],
+                -0.02,
+                1.0,
+                "quality_mean difference",
+            ),
+        ),
+    ),
+    Pattern(
+        4,
+        "tendering_cost",
+        "The buyer's ex-ante tendering cost comes to roughly 2-3% of contract value.",
+        (
+            Check(
+                "tendering cost / contract value",
+                (arm("baseline", "contract"),),
+                lambda s: s["tendering_cost_share"],
+                0.02,
+                0.03,
+                "tendering_cost_share",
+            ),
+        ),
+    ),
+    Pattern(
+        5,
+        "conditional_savings",
+        "With three or more capable bidders and a measurable service, contracts deliver a "
+        "quality-adjusted unit for roughly 5-25% less than in-house production; administrative "
+        "dependence, with its soft budget, costs no less than in-house.",
+        (
+            Check(
+                "contract saving per quality-adjusted hour",
+                (
+                    arm("baseline", "contract", **MEASURABLE),
+                    arm("baseline", "in_house", **MEASURABLE),
+                ),
+                lambda c, h: 1 - c["cost_per_qa_unit"] / h["cost_per_qa_unit"],
+                0.05,
+                0.25,
+                "1 − cost_per_qa_unit ratio",
+            ),
+            Check(
+                "capable bidders per award in that setting",
+                (arm("baseline", "contract", **MEASURABLE),),
+                lambda c: c["bids_per_award"],
+                3.0,
+                math.inf,
+                "bids_per_award",
+            ),
+            Check(
+                "administrative / in-house cost per quality-adjusted hour",
+                (
+                    arm("baseline", "administrative_dependence", **MEASURABLE),
+                    arm("baseline", "in_house", **MEASURABLE),
+                ),
+                _ratio("cost_per_qa_unit", "cost_per_qa_unit"),
+                1.0,
+                math.inf,
+                "cost_per_qa_unit ratio",
+            ),
+        ),
+    ),
+)
+
+
+@dataclass
+class CheckResult:
+    pattern: Pattern
+    check: Check
+    values: list[float] = field(default_factory=list)
+
+    @property
+    def mean(self) -> float:
+        return interval(self.values)[0]
+
+    @property
+    def ci(self) -> tuple[float, float]:
+        return interval(self.values)[1:]
+
+    @property
+    def passed(self) -> bool:
+        m = self.mean
+        return m == m and self.check.low <= m <= self.check.high
+
+
+def validate(
+    replications: int, seed: int = MASTER_SEED, progress: bool = True, patterns=PATTERNS
+) -> list[CheckResult]:
+    """Run every check; each distinct (arm, seed) is run once and shared between checks."""
+    seeds = replication_seeds(seed, replications)
+    arms = list(dict.fromkeys(a for p in patterns for c in p.checks for a in c.arms))
+    cache: dict[tuple[Arm, int], dict] = {}
+    total, start = len(arms) * len(seeds), time.perf_counter()
+    for a in arms:
+        for s in seeds:
+            cache[(a, s)] = run(a.scenario, seed=s, regime=a.regime, **dict(a.overrides)).summary
+            if progress:
+                done = len(cache)
+                eta = (time.perf_counter() - start) / done * (total - done)
+                if done % max(1, total // 20) == 0 or done == total:
+                    print(
+                        f"validate: {done}/{total} runs, eta {eta:.0f}s",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+    results = []
+    for p in patterns:
+        for c in p.checks:
+            values = [c.measure(*(cache[(a, s)] for a in c.arms)) for s in seeds]
+            results.append(CheckResult(p, c, values))
+    return results
+
+
+def _num(x: float) -> str:
+    if x != x:
+        return "-"
+    if math.isinf(x):
+        return "∞" if x > 0 else "-∞"
+    return f"{x:.3f}"
+
+
+def report(results: list[CheckResult], replications: int, seed: int) -> str:
+    """A plain-text table: pattern, check, settings, measured mean [95% CI], target, result."""
+    lines = [
+        f"Pattern-oriented validation: {replications} replications per arm, "
+        f"master seed {seed}, common random numbers"
+    ]
+    last = None
+    for r in results:
+        if r.pattern is not last:
+            lines.append("")
+            lines.append(f"{r.pattern.number}. {r.pattern.name}: {r.pattern.statement}")
+            last = r.pattern
+        lo, hi = r.ci
+        lines.append(
+            f"   {'PASS' if r.passed else 'FAIL'}  {r.check.label}: "
+            f"{_num(r.mean)} [{_num(lo)}, {_num(hi)}]  target [{_num(r.check.low)}, "
+            f"{_num(r.check.high)}]"
+        )
+        lines.append("         ran: " + "; ".join(a.describe() for a in r.check.arms))
+    passed = sum(r.passed for r in results)
+    patterns_ok = sum(
+        all(r.passed for r in results if r.pattern is p)
+        for p in dict.fromkeys(r.pattern for r in results)
+    )
+    n_patterns = len(dict.fromkeys(r.pattern for r in results))
+    lines.append("")
+    lines.append(f"{patterns_ok} of {n_patterns} patterns pass ({passed} of {len(results)} checks)")
+    return "\n".join(lines)

@@ -1,0 +1,135 @@
+"""The study's cases as scenarios, the reform schedule, and pattern-oriented validation."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.cli import main
+from sim.compare import case_summary, compare
+from sim.model import GppsModel
+from sim.scenario import DIMENSIONS, load, shipped
+from sim.validate import PATTERNS, QUICK_REPLICATIONS, validate
+from tests.helpers import model
+
+CASES = [
+    "shanghai_2004",
+    "luocun_2008",
+    "jiangxi_2006",
+    "shanghai_2009_tendering",
+    "reform_path",
+    "thin_market",
+    "weak_monitoring",
+]
+
+
+def test_all_seven_case_scenarios_are_shipped():
+    assert set(CASES) <= set(shipped())
+
+
+@pytest.mark.parametrize("name", CASES[:5])
+def test_case_scenarios_map_the_seven_dimensions(name):
+    s = load(name)
+    assert set(s.dimensions) == set(DIMENSIONS)
+    assert all(v.strip() for v in s.dimensions.values())
+
+
+def test_historical_regimes_of_the_cases():
+    assert {b["regime"] for b in load("shanghai_2004").buyers} == {"administrative_dependence"}
+    assert {b["regime"] for b in load("luocun_2008").buyers} == {"negotiated"}
+    assert {b["regime"] for b in load("jiangxi_2006").buyers} == {"contract"}
+    s = load("shanghai_2009_tendering")
+    assert {b["regime"] for b in s.buyers} == {"contract"} and s.params["weight_ties"] > 0
+
+
+def test_shanghai_2004_affiliates_are_designated_and_funded_by_their_founders():
+    m = GppsModel(scenario=load("shanghai_2004", {"n_residents": 1000, "steps": 12}), rng=1)
+    for _ in range(12):
+        m.step()
+    providers = {a["provider"] for a in m.events["awards"]}
+    assert providers == {"Ziqiang", "Xinhang", "Yangguang"}
+    assert not m.events["bids"]
+
+
+def test_jiangxi_tenders_in_two_rounds_at_a_fixed_price_without_price_scoring():
+    m = GppsModel(scenario=load("jiangxi_2006"), rng=2)
+    for _ in range(14):
+        m.step()
+    steps = sorted({t["step"] for t in m.events["tenders"]})
+    assert steps[:2] == [1, 13]
+    prices = {round(b["price"], 6) for b in m.events["bids"]}
+    assert len(prices) == 1  # everyone bids the fixed price
+
+
+def test_reform_path_switches_regime_cuts_ties_and_opens_entry_at_month_36():
+    s = load("reform_path", {"n_residents": 500, "population": 2500})
+    m = GppsModel(scenario=s, rng=3)
+    for _ in range(36):
+        m.step()
+    assert all(b.regime.name == "administrative_dependence" for b in m.buyers)
+    affiliates = [o for o in m.organizations() if o.origin == "founded"]
+    assert affiliates and all(o.ties for o in affiliates)
+    m.step()
+    assert all(b.regime.name == "contract" for b in m.buyers)
+    assert all(b.params["evaluation"] == "third_party" for b in m.buyers)
+    assert all(not o.ties for o in affiliates)  # ties cut, staff and cash kept
+    assert all(o.peak_staff > 1 and o.cash >= 0 for o in affiliates)  # capacity and cash kept
+    assert any(b["organization"] in {o.name for o in affiliates} for b in m.events["bids"])
+    assert m.params["entry_rate"] == pytest.approx(0.1)
+    assert any(t["step"] == 37 for t in m.events["tenders"])
+
+
+def test_organizations_work_only_in_their_communities():
+    data = {
+        "params": {
+            "n_communities": 3,
+            "n_service_lines": 1,
+            "n_buyers": 1,
+            "n_independent_orgs": 0,
+            "founded_per_buyer": 0,
+            "entry_rate": 0.0,
+        },
+        "organizations": [{"name": "Local", "communities": [1]}, {"name": "Everywhere"}],
+    }
+    m = model(data, regime="contract")
+    m.step()
+    bidders = {(b["lot"], b["organization"]) for b in m.events["bids"]}
+    assert {o for lot, o in bidders if lot != 1} == {"Everywhere"}
+    assert (1, "Local") in bidders
+
+
+def test_organizations_bid_only_for_lots_they_could_staff():
+    few = model({"params": {"n_communities": 8}}, regime="contract", bid_capacity=0.3)
+    many = model({"params": {"n_communities": 8}}, regime="contract", bid_capacity=10.0)
+    few.step()
+    many.step()
+    assert len(few.events["bids"]) < len(many.events["bids"])
+
+
+def test_case_summary_names_the_best_regime_per_dimension():
+    s = load("luocun_2008", {"steps": 12, "n_residents": 300})
+    comp = compare(s, replications=3, seed=1, progress=False)
+    text = case_summary(comp)
+    assert "as_written" in text
+    for dim in ("efficiency", "quality", "independence"):
+        assert f"| {dim} |" in text
+
+
+def test_validation_quick_mode_passes_all_five_patterns():
+    results = validate(QUICK_REPLICATIONS, progress=False)
+    assert len({r.pattern.number for r in results}) == 5 == len(PATTERNS)
+    failed = [(r.pattern.name, r.check.label, r.mean) for r in results if not r.passed]
+    assert not failed
+
+
+def test_validate_command_exit_status(capsys, monkeypatch):
+    import sim.validate as v
+
+    one = (v.PATTERNS[3],)
+    monkeypatch.setattr(v, "PATTERNS", one)
+    real = v.validate
+    monkeypatch.setattr(
+        v, "validate", lambda reps, seed: real(reps, seed, progress=False, patterns=one)
+    )
+    assert main(["validate", "--replications", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "tendering_cost" in out and "PASS" in out
