@@ -11,7 +11,11 @@ FUNDING_SOURCES = ("general", "lottery", "earmarked")
 
 
 class InHouseUnit(Producer):
-    """A buyer producing the service itself, with public-sector staff."""
+    """A buyer producing the service itself, with public-sector staff.
+
+    Its losses are covered, but its staff are posts under an establishment quota (编制), so
+    cost slack does not grow here as it does in a post-funded affiliate (ODD 7.9).
+    """
 
     def __init__(self, buyer, params: dict):
         self.buyer = buyer
