@@ -296,3 +296,43 @@ def test_regimes_differ_only_in_rules():
         attrs = {k for k, v in vars(cls).items() if not k.startswith("_") and not callable(v)}
         assert attrs <= allowed, (cls.name, attrs - allowed)
     assert AdministrativeDependence.covers_losses and not Contract.covers_losses
+
+
+def test_stepping_past_a_pending_decision_is_refused():
+    m = GppsModel(scenario=scenario(ONE_BUYER), rng=1, regime="contract", policy=HumanPolicy())
+    m.step()
+    with pytest.raises(RuntimeError, match="pending"):
+        m.step()
+    assert m.steps == 1
+    m.resolve(0)
+    m.step()
+    assert m.steps == 2
+
+
+def test_bidders_pay_for_their_bids():
+    m = model(ONE_BUYER, regime="contract")
+    m.step()
+    n_bids = len(m.events["bids"])
+    paid = m.ledger.flow(kind_prefix="bidding")
+    org = m.organizations()[0]
+    assert n_bids > 0 and paid == pytest.approx(n_bids * org.bid_cost())
+
+
+def test_a_failed_tender_is_repeated_after_the_delay():
+    data = {**ONE_BUYER, "organizations": [{"name": "A", "origin": "grassroots"}]}
+    m = model(data, regime="contract", ceiling_markup=0.0, staff_wage=9000.0,
+              retender_delay_months=3)
+    for _ in range(8):
+        m.step()
+    steps = [t["step"] for t in m.events["tenders"]]
+    assert steps[:3] == [1, 4, 7]  # nobody can bid under the ceiling: tried every 3 months
+    assert all(t["bids"] == 0 for t in m.events["tenders"])
+
+
+def test_internal_appraisal_is_charged_once():
+    m = model(ONE_BUYER, regime="administrative_dependence", evaluation="internal")
+    for _ in range(2):
+        m.step()
+    activities = m.buyers[0].spent_by_activity
+    assert "evaluation:internal" in activities
+    assert not any("appraisal" in k for k in activities)
