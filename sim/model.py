@@ -572,9 +572,7 @@ class GppsModel(mesa.Model):
         lot.arrangements.append(arr)
         provider.arrangements.append(arr)
         users = arr.users(self.population)
-        mask = np.zeros(self.population.n, dtype=bool)
-        mask[users] = True
-        self.population.reassign(mask, lot.line, provider.provider_id, provider.reputation)
+        self.population.reassign(users, lot.line, provider.provider_id, provider.reputation)
         return arr
 
     def end_arrangement(self, arr, reason: str) -> None:

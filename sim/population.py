@@ -154,7 +154,7 @@ class Population:
 
         ``where`` indexes them (a slice when they are consecutive residents, as a lot's are),
         ``need`` is their need that a service may meet (zero where not eligible) and ``total``
-        its sum; ``with_need`` counts users with need. Cached for views of arrays that are
+        its sum; ``with_need`` counts eligible users with need. Cached for views of arrays that are
         not changed (lots' residents), as need and eligibility are fixed.
         """
         n_users = len(users)
@@ -273,16 +273,18 @@ class Population:
         total = np.bincount(prov, weights=opinion, minlength=n_providers)
         return total, links.count(n_providers)
 
-    def reassign(self, mask: np.ndarray, line: int, provider: int, prior: float) -> None:
-        """Residents in ``mask`` get a new provider for ``line``; they start from its reputation."""
-        changed = mask & (self.provider[:, line] != provider)
+    def reassign(self, who: np.ndarray, line: int, provider: int, prior: float) -> None:
+        """Residents ``who`` (a boolean mask or indices) get a new provider for ``line``; those
+        who change provider start from its reputation."""
+        who = np.flatnonzero(who) if who.dtype == bool else who
+        changed = who[self.provider[who, line] != provider]
         self.provider[changed, line] = provider
         self.opinion[changed, line] = prior
 
 
 def _span(pop: Population, where, line: int) -> tuple:
     need = pop.need[where, line] * pop.eligible[where, line]
-    return where, need, need.sum(), int((pop.need[where, line] > 0).sum())
+    return where, need, need.sum(), int((need > 0).sum())
 
 
 class _Links:
@@ -291,8 +293,8 @@ class _Links:
     def __init__(self, pop: Population):
         self.provider = pop.provider.copy()
         flat = self.provider.ravel()
-        served = (pop.need > 0) & (self.provider >= 0)
-        self.served = flat[pop._users] >= 0  # per pair with need
+        served = (pop.need > 0) & (self.provider >= 0) & pop.eligible
+        self.served = served.ravel()[pop._users]  # per pair with need: eligible and provided
         self.served_pairs = pop._users[self.served]
         self.weight = np.where(served, pop.need, 0.0).sum(axis=1)
         self.adapting = np.flatnonzero(self.weight > 0)

@@ -1,0 +1,1 @@
+"""Performance benchmarks of gpps, as ratios to Mesa's own Boltzmann benchmark (``run.py``)."""
