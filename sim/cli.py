@@ -13,6 +13,14 @@ from .errors import InputError, suggest
 from .params import regime_names
 from .scenario import DEFAULT_SCENARIO, describe_all, load
 
+#: Optional packages and the extra that installs them.
+_EXTRAS = {
+    **dict.fromkeys(["pyarrow", "SALib", "dask", "distributed", "ema_workbench", "tqdm"], "sweep"),
+    **dict.fromkeys(
+        ["solara", "solara_assets", "ipyvue", "ipyvuetify", "uvicorn", "reacton"], "dashboard"
+    ),
+}
+
 
 class _Parser(argparse.ArgumentParser):
     """Argument errors as one line and exit status 2."""
@@ -254,12 +262,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_seed, default=None, help="master seed")
     p.set_defaults(func=cmd_validate)
 
-    try:
-        from .experiments.commands import register
-    except ImportError:
-        pass
-    else:
-        register(sub)
+    from .dashboard.commands import register as register_dashboard
+    from .experiments.commands import register as register_experiments
+
+    register_experiments(sub)
+    register_dashboard(sub)
     return parser
 
 
@@ -275,6 +282,16 @@ def main(argv=None) -> int:
     except InputError as exc:
         message = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
         print(f"gpps: error: {message}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as exc:
+        extra = _EXTRAS.get((exc.name or "").split(".")[0])
+        if extra is None:
+            raise
+        print(
+            f"gpps: error: '{args.command}' needs the package '{exc.name}'; install it with "
+            f"pip install 'gpps[{extra}]'",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print("gpps: interrupted", file=sys.stderr)

@@ -1,0 +1,539 @@
+"""Every label of the dashboard in English (``en``) and Chinese (``zh``).
+
+Chinese labels use the study's own terms: 政府购买公共服务 (government purchase of public
+services), 社会组织 (social organizations), 购买主体 / 承接主体 (buyer / provider), and the
+regimes' names, which come from each regime's own ``label`` (``"Contracting out (合同外包)"``)
+so that a regime is named in one place only.
+
+Parameter and outcome labels are keyed by their names in ``sim.params`` and ``sim.metrics``;
+a name without a Chinese label here falls back to its English description, so a new parameter
+shows up at once (a test lists the ones the default view needs).
+"""
+
+from __future__ import annotations
+
+import re
+
+LANGS = ("en", "zh")
+LANG_NAMES = {"en": "English", "zh": "中文"}
+
+TEXT: dict[str, tuple[str, str]] = {
+    # page
+    "title": ("gpps: government purchase of public services", "政府购买公共服务（gpps）仿真工作坊"),
+    "subtitle": (
+        "How governments buy public services from social organizations: an agent-based simulation",
+        "政府向社会组织购买公共服务的主体建模仿真",
+    ),
+    "language": ("Language", "语言"),
+    # run controls
+    "scenario": ("Scenario", "情景"),
+    "regime": ("Purchase regime", "购买模式"),
+    "as_written": ("As written in the scenario", "按情景文件设定"),
+    "seed": ("Seed", "随机种子"),
+    "reset": ("Reset", "重置"),
+    "step": ("Step", "单步"),
+    "play": ("Play", "运行"),
+    "pause": ("Pause", "暂停"),
+    "speed": ("Months per tick", "每次推进月数"),
+    "running": (
+        "Running: {scenario}, {regime}, seed {seed}",
+        "当前运行：{scenario}，{regime}，随机种子 {seed}",
+    ),
+    "month": ("Month {n} of {total}", "第 {n} 月（共 {total} 月）"),
+    "finished": (
+        "The run is finished: Reset to start again.",
+        "本次运行已结束：点击“重置”重新开始。",
+    ),
+    "changed": (
+        "Settings changed: press Reset to apply them (the current run is kept until then).",
+        "设置已更改：点击“重置”后生效（在此之前保留当前运行）。",
+    ),
+    "fix_inputs": (
+        "Fix the inputs marked in red; the running model is kept.",
+        "请修正标红的输入；当前模型保持不变。",
+    ),
+    "error": (
+        "Something went wrong: {msg}. The running model was kept.",
+        "出错：{msg}。当前模型已保留。",
+    ),
+    "key_params": ("Key parameters", "主要参数"),
+    "all_params": ("All parameters", "全部参数"),
+    "restore": ("Restore the scenario's values", "恢复情景默认值"),
+    "range": ("allowed: {allowed}", "允许范围：{allowed}"),
+    # parameter sections (see controls.SECTIONS)
+    "section_scale": ("Scale and time", "规模与时间"),
+    "section_lines": ("Service lines", "服务项目"),
+    "section_production": ("Production and cost", "生产与成本"),
+    "section_organizations": ("Social organizations", "社会组织"),
+    "section_residents": ("Residents", "居民"),
+    "section_buyers": ("Buyers (government departments)", "购买主体（政府部门）"),
+    "scope_model": ("whole run", "全局"),
+    "scope_buyer": ("every buyer", "所有购买主体"),
+    "scope_organization": ("every organization", "所有社会组织"),
+    "scope_line": ("every service line", "所有服务项目"),
+    # input messages
+    "msg_number": ("expected a number {allowed}", "应为 {allowed} 范围内的数字"),
+    "msg_integer": ("expected an integer {allowed}", "应为 {allowed} 范围内的整数"),
+    "msg_range": ("expected a value {allowed}", "应在 {allowed} 范围内"),
+    "msg_seed": ("expected a whole number >= 0", "应为不小于 0 的整数"),
+    "msg_replications": (
+        "expected an integer in [{low}, {high}]",
+        "应为 [{low}, {high}] 之间的整数",
+    ),
+    "msg_months": ("expected an integer in [1, {high}]", "应为 [1, {high}] 之间的整数"),
+    "msg_empty": ("expected a value", "请输入数值"),
+    # tabs
+    "tab_run": ("Outcomes", "结果"),
+    "tab_network": ("Network", "关系网络"),
+    "tab_orgs": ("Organizations", "社会组织"),
+    "tab_compare": ("Compare regimes", "模式比较"),
+    "tab_play": ("Play the buyer", "扮演购买主体"),
+    # outcome groups
+    "group_efficiency": ("Efficiency", "效率"),
+    "group_quality": ("Quality", "质量"),
+    "group_independence": ("Independence", "独立性"),
+    "group_market": ("Market", "市场结构"),
+    "month_axis": ("month", "月"),
+    "at_month": ("month {n}", "第 {n} 月"),
+    "drawn": ("Figures show month", "图表显示月份："),
+    "no_data": ("no data yet: press Step or Play", "暂无数据：请点击“单步”或“运行”"),
+    # downloads
+    "download_csv": ("Results (CSV)", "结果（CSV）"),
+    "download_orgs_csv": ("Organizations (CSV)", "社会组织（CSV）"),
+    "download_png": ("Plots (PNG)", "图表（PNG）"),
+    "download_network_png": ("Network (PNG)", "关系网络（PNG）"),
+    "download_compare_csv": ("Comparison (CSV)", "比较结果（CSV）"),
+    "download_compare_png": ("Comparison plot (PNG)", "比较图（PNG）"),
+    "downloads": ("Download", "下载"),
+    # network
+    "network_title": ("Buyers, social organizations and their ties", "购买主体、社会组织及其关系"),
+    "buyer": ("Government buyer", "政府购买主体"),
+    "in_house": ("In-house unit", "政府自办单位"),
+    "origin_founded": ("Founded by a buyer", "政府创办"),
+    "origin_grassroots": ("Grassroots", "草根组织"),
+    "origin_external": ("From outside the district", "外来组织"),
+    "origin_in_house": ("In-house", "政府自办"),
+    "tie_arrangement": ("Current purchase (width: value)", "现行购买关系（线宽：金额）"),
+    "tie_affiliation": ("Affiliation or leadership tie", "隶属或人事关系"),
+    "node_size": ("Node size: revenue over the last 12 months", "节点大小：近12个月收入"),
+    "exited": ("exited", "已退出"),
+    "satisfaction_title": ("Residents' satisfaction", "居民满意度"),
+    "satisfaction_axis": ("satisfaction (0-1)", "满意度（0-1）"),
+    "residents_axis": ("share of residents", "居民比例"),
+    "locals": ("Locals (local hukou)", "本地户籍居民"),
+    "migrants": ("Migrants", "流动人口"),
+    "no_residents": ("no resident with need has been served yet", "尚无有需求的居民获得服务"),
+    # organizations table
+    "col_org": ("Organization", "社会组织"),
+    "col_origin": ("Origin", "来源"),
+    "col_status": ("Status", "状态"),
+    "status_active": ("active", "运营中"),
+    "status_serving": ("serving {n} lot(s)", "承接 {n} 个标段"),
+    "status_idle": ("active, no purchase", "运营中，无购买合同"),
+    "status_exited": ("exited", "已退出"),
+    "col_from": ("From {buyer}", "来自{buyer}"),
+    "col_private": ("Private donations", "社会捐赠"),
+    "col_total": ("Revenue (12 months, yuan)", "收入（近12个月，元）"),
+    "col_gov_share": ("Government share", "政府资金占比"),
+    "col_reputation": ("Reputation", "声誉"),
+    "col_staff": ("Staff (posts)", "员工（岗位）"),
+    "col_cash": ("Cash (yuan)", "现金（元）"),
+    "col_drift": ("Mission drift", "使命漂移"),
+    "orgs_note": (
+        "Revenue by source over the last 12 months (yuan).",
+        "近12个月按来源划分的收入（元）。",
+    ),
+    "no_orgs": ("No social organization in this run.", "本次运行中没有社会组织。"),
+    # compare
+    "compare_intro": (
+        "The same scenario and inputs under every purchase regime. Replication i "
+        "uses the same seed under every regime (common random numbers); cells show "
+        "the mean and its 95% interval over the replications.",
+        "同一情景与参数在每种购买模式下运行。第 i 次重复在各模式下使用相同的随机种子"
+        "（共同随机数）；表中为各次重复的均值及其95%置信区间。",
+    ),
+    "replications": ("Replications", "重复次数"),
+    "months": ("Months", "月数"),
+    "run_compare": ("Run comparison", "开始比较"),
+    "compare_plan": (
+        "{reps} replications × {arms} regimes of {months} months: {runs} runs",
+        "{reps} 次重复 × {arms} 种模式，每次 {months} 个月：共 {runs} 次运行",
+    ),
+    "cancel": ("Cancel", "取消"),
+    "compare_progress": ("Running {i} of {n} runs…", "正在运行第 {i} / {n} 次…"),
+    "compare_done": (
+        "{reps} replications of {months} months, master seed {seed}.",
+        "{reps} 次重复，每次 {months} 个月，主随机种子 {seed}。",
+    ),
+    "compare_cancelled": ("Comparison cancelled.", "比较已取消。"),
+    "col_regime": ("Regime", "购买模式"),
+    # play the buyer
+    "play_intro": (
+        "You are a government buyer (购买主体). At each tender you see the bids and "
+        "pick the winner, or provide the service in-house, or make no award. The model "
+        "runs on from your choice; at the end your outcomes are shown next to the "
+        "automatic scoring rule's under the same seed.",
+        "你是一个政府购买主体。每次招标时，你会看到各社会组织的投标，并选择中标者，"
+        "或由政府自行提供，或不授予。模型将按你的选择继续运行；结束时，你的结果将与"
+        "相同随机种子下自动评分规则的结果并列显示。",
+    ),
+    "play_buyer": ("Your department", "你所在的部门"),
+    "play_regime": ("How you buy", "购买方式"),
+    "play_start": ("Start", "开始"),
+    "play_restart": ("Start again", "重新开始"),
+    "play_tender": (
+        "Month {month}: {kind} for {line}, community {community}",
+        "第 {month} 月：{line}（第 {community} 社区）{kind}",
+    ),
+    "kind_tender": ("tender", "公开招标"),
+    "kind_negotiation": ("negotiation", "协商委托"),
+    "col_option": ("Bidder", "投标者"),
+    "col_price": ("Price (yuan/hour)", "报价（元/小时）"),
+    "col_quality": ("Promised quality", "承诺质量"),
+    "col_ties": ("Ties to you", "与本部门关系"),
+    "col_score": ("Rule's score", "规则评分"),
+    "tie_yes": ("yes", "有"),
+    "tie_no": ("no", "无"),
+    "award": ("Award to {org}", "授予{org}"),
+    "choose_in_house": ("Provide in-house", "政府自行提供"),
+    "no_award": ("No award", "不授予"),
+    "rule_pick": ("The scoring rule would pick: {org}", "自动评分规则会选择：{org}"),
+    "no_bids": (
+        "No bids: provide in-house or make no award.",
+        "无人投标：请选择政府自行提供或不授予。",
+    ),
+    "finish_rule": ("Let the rule decide the rest", "其余由自动规则决定"),
+    "decisions_made": ("Decisions so far: {n}", "已做决定：{n} 项"),
+    "play_done": (
+        "Done: {months} months, {n} decisions. Your outcomes next to the automatic "
+        "rule's under the same seed:",
+        "结束：共 {months} 个月，{n} 项决定。你的结果与相同随机种子下自动规则的结果对比：",
+    ),
+    "col_outcome": ("Outcome", "指标"),
+    "col_you": ("You", "你的决定"),
+    "col_rule": ("Automatic rule", "自动规则"),
+    "col_diff": ("Difference", "差异"),
+    "play_no_decision": (
+        "This regime made no decision for you in these months: the buyer's lots "
+        "were not purchased by tender or negotiation.",
+        "在这些月份中该购买方式无需你做决定：本部门的标段未通过招标或协商购买。",
+    ),
+    "decision_log": ("Your decisions", "你的决定记录"),
+    "col_month": ("Month", "月份"),
+    "col_lot": ("Lot", "标段"),
+    "col_choice": ("Your choice", "你的选择"),
+    "col_rule_choice": ("Rule's choice", "规则的选择"),
+}
+
+REGIME_FALLBACK_ZH = {
+    "contract": "合同外包",
+    "grant": "项目资助",
+    "negotiated": "非竞争性委托",
+    "administrative_dependence": "依赖关系非竞争性购买",
+    "in_house": "政府自行提供",
+}
+
+PARAM_ZH: dict[str, str] = {
+    "steps": "运行月数",
+    "population": "人口",
+    "n_residents": "居民主体数",
+    "n_communities": "社区数",
+    "migrant_share": "流动人口比例",
+    "network_degree": "人均社会关系数",
+    "network_cross_share": "跨社区关系比例",
+    "n_service_lines": "服务项目数",
+    "need_prevalence": "有需求人口比例",
+    "need_units_per_person": "人均需求（服务小时/月）",
+    "measurability": "质量可测量程度",
+    "migrants_eligible": "流动人口可享受服务",
+    "staff_wage": "社会组织岗位月成本",
+    "public_wage": "公共部门岗位月成本",
+    "post_rate": "购买岗位单价",
+    "units_per_post": "每岗位月服务小时",
+    "overhead_rate": "运营管理费率",
+    "quality_cost_share": "质量投入占成本比例",
+    "learning_rate": "学习效应",
+    "slack_growth": "成本松弛增长率",
+    "slack_decay": "成本松弛下降率",
+    "slack_max": "最大成本松弛",
+    "reserve_cap_months": "储备金上限（月）",
+    "max_staff_growth": "员工月最大增长率",
+    "n_independent_orgs": "独立社会组织数",
+    "line_coverage": "服务项目覆盖率",
+    "community_coverage": "社区覆盖率",
+    "tied_share": "有人事关联的组织比例",
+    "external_share": "外来组织比例",
+    "skill": "专业能力",
+    "skill_sd": "专业能力差异",
+    "mission": "使命驱动程度",
+    "mission_sd": "使命驱动差异",
+    "cost_sd": "成本差异",
+    "initial_reserve_months": "初始储备金（月）",
+    "capacity_share": "初始服务能力",
+    "founded_per_buyer": "每个购买主体创办的组织数",
+    "shading_aversion": "质量缩水厌恶程度",
+    "mission_drift_rate": "使命漂移速度",
+    "fundraising_effort": "筹款努力",
+    "crowd_out": "政府资金对筹款的挤出",
+    "donor_pool_per_capita": "人均社会捐赠",
+    "fundraising_cost_ratio": "筹款成本率",
+    "bid_staff_days": "每次投标人工（天）",
+    "bid_capacity": "投标能力上限",
+    "entry_rate": "新组织进入率",
+    "exit_grace_months": "退出宽限期（月）",
+    "perception_sd": "居民感知差异",
+    "expectation_initial": "初始期望质量",
+    "expectation_adapt": "期望调整速度",
+    "satisfaction_slope": "满意度敏感度",
+    "complaint_threshold": "投诉阈值",
+    "complaint_propensity": "投诉倾向",
+    "word_of_mouth": "口碑传播强度",
+    "reputation_speed": "声誉更新速度",
+    "donation_share_residents": "居民捐赠占比",
+    "n_buyers": "购买主体数",
+    "regime": "购买模式",
+    "budget_general_per_capita": "人均一般公共预算",
+    "budget_lottery_per_capita": "人均彩票公益金",
+    "budget_earmarked_per_capita": "人均专项/捐助资金",
+    "start_step": "开始购买月份",
+    "monitoring_capacity": "监管能力",
+    "evaluation": "评估机制",
+    "contract_term_months": "合同期限（月）",
+    "weight_price": "评标权重：价格",
+    "weight_quality": "评标权重：质量",
+    "weight_reputation": "评标权重：声誉",
+    "weight_ties": "评标权重：关系",
+    "fixed_price": "固定价格招标",
+    "ceiling_markup": "最高限价加成",
+    "penalty_rate": "违约扣款比例",
+    "strikes_to_terminate": "终止合同前的失误次数",
+    "terminations_to_take_back": "收回自办前的终止次数",
+    "tender_staff_days": "每次招标人工（天）",
+    "lot_staff_days": "每个标段人工（天）",
+    "bid_review_staff_days": "每份投标评审人工（天）",
+    "management_staff_days": "合同管理人工（天/月）",
+    "inspection_staff_days": "每次检查人工（天）",
+    "appraisal_staff_days": "内部考核人工（天/岗位·年）",
+    "third_party_cost_share": "第三方评估费率",
+    "in_house_management_share": "自办管理费率",
+    "internal_sensitivity": "内部考核灵敏度",
+    "third_party_sensitivity": "第三方评估灵敏度",
+    "complaint_tolerance": "投诉容忍度",
+    "grant_review_noise": "项目评审误差",
+    "negotiated_margin": "协商利润率",
+    "grant_award_share": "单个资助项目规模",
+}
+
+CHOICE_ZH: dict[str, str] = {
+    "none": "无评估",
+    "internal": "内部考核",
+    "third_party": "第三方评估",
+    "founded": "政府创办",
+    "grassroots": "草根组织",
+    "external": "外来组织",
+}
+
+UNIT_ZH: dict[str, str] = {
+    "months": "月",
+    "month": "月",
+    "persons": "人",
+    "agents": "个",
+    "communities": "个",
+    "share": "比例",
+    "ties per resident": "条/人",
+    "lines": "项",
+    "share of persons": "人口比例",
+    "service hours per person-month": "服务小时/人·月",
+    "yuan per post-month": "元/岗位·月",
+    "service hours per post-month": "服务小时/岗位·月",
+    "share of wage bill": "占工资比例",
+    "share of unit cost": "占单位成本比例",
+    "productivity gain per doubling": "每翻倍的生产率提升",
+    "per month": "每月",
+    "months of costs": "月成本",
+    "share per month": "每月比例",
+    "organizations": "个",
+    "quality at full effort": "质量",
+    "quality": "质量",
+    "weight": "权重",
+    "share of a line's need": "占需求比例",
+    "yuan per person-month": "元/人·月",
+    "yuan per yuan raised": "元/元",
+    "staff days per bid": "人天/次投标",
+    "buyers": "个",
+    "yuan per person-year": "元/人·年",
+    "chance per month": "每月概率",
+    "satisfaction": "满意度",
+    "per unit quality": "每单位质量",
+    "failures": "次",
+    "terminations": "次",
+    "staff days per tender": "人天/次招标",
+    "staff days per lot": "人天/标段",
+    "staff days per arrangement-month": "人天/合同·月",
+    "staff days per inspection": "人天/次检查",
+    "staff days per post-year": "人天/岗位·年",
+    "share of arrangement value": "占合同金额比例",
+    "share of in-house wage bill": "占自办工资比例",
+    "chance": "概率",
+    "share of users": "用户比例",
+    "score units": "分",
+    "share of a lot": "占标段比例",
+    "share of a month's payment": "占月付款比例",
+    "times current staff": "倍现有员工",
+    "0-1": "0-1",
+    "yuan per hour": "元/小时",
+    "yuan per quality-adjusted hour": "元/质量调整小时",
+    "share of outlay": "占支出比例",
+    "share of contract value": "占合同金额比例",
+    "share of organizations": "组织比例",
+    "1 - HHI": "1 - HHI",
+    "bids": "份",
+    "HHI": "HHI",
+    "arrangements": "项",
+    "lots": "个",
+    "quality-adjusted hours per 10,000 yuan": "质量调整小时/万元",
+}
+
+OUTCOME_EN: dict[str, str] = {
+    "qa_units_per_10k_yuan": "Quality-adjusted hours per 10,000 yuan",
+    "cost_per_unit": "Cost per service hour",
+    "cost_per_qa_unit": "Cost per quality-adjusted hour",
+    "need_met_share": "Share of need met",
+    "outlay_total": "Total outlay per person",
+    "outlay_government": "Government outlay per person",
+    "governance_share": "Governance cost share",
+    "tendering_cost_share": "Tendering cost / contract value",
+    "quality_measurable": "Measurable quality",
+    "quality_nonmeasurable": "Non-measurable quality",
+    "quality_mean": "Quality delivered",
+    "satisfaction_mean": "Residents' satisfaction",
+    "satisfaction_local_migrant_gap": "Satisfaction gap, locals − migrants",
+    "gov_revenue_share_mean": "Government share of revenue",
+    "gov_revenue_share_over_90": "Organizations ≥ 90% government-funded",
+    "largest_buyer_dependence_mean": "Dependence on the largest buyer",
+    "revenue_diversity_mean": "Revenue diversity",
+    "mission_drift_mean": "Mission drift",
+    "active_orgs": "Active organizations",
+    "bids_per_tender": "Bids per tender",
+    "bids_per_award": "Bids per contract award",
+    "contract_value_hhi": "Concentration of contract value (HHI)",
+    "incumbent_reaward_rate": "Incumbents re-awarded",
+}
+
+OUTCOME_ZH: dict[str, str] = {
+    "qa_units_per_10k_yuan": "每万元质量调整服务小时",
+    "cost_per_unit": "每服务小时成本",
+    "cost_per_qa_unit": "每质量调整小时成本",
+    "need_met_share": "需求满足率",
+    "outlay_total": "人均总支出",
+    "outlay_government": "人均政府支出",
+    "outlay_general": "人均一般预算支出",
+    "outlay_lottery": "人均彩票公益金支出",
+    "outlay_earmarked": "人均专项/捐助资金支出",
+    "outlay_private": "人均社会捐赠",
+    "governance_share": "治理成本占比",
+    "tendering_cost_share": "招标成本占合同金额比",
+    "quality_measurable": "可测量质量",
+    "quality_nonmeasurable": "不可测量质量",
+    "quality_mean": "服务质量",
+    "shading_undetected": "未被发现的质量缩水",
+    "satisfaction_mean": "居民满意度",
+    "satisfaction_local_migrant_gap": "本地居民与流动人口满意度差",
+    "satisfaction_sd_communities": "社区间满意度差异",
+    "gov_revenue_share_mean": "政府资金占收入比",
+    "gov_revenue_share_over_90": "政府资金占比≥90%的组织比例",
+    "affiliate_gov_share_mean": "政府创办组织的政府资金占比",
+    "largest_buyer_dependence_mean": "对最大购买主体的依赖度",
+    "revenue_diversity_mean": "收入来源多样性",
+    "tied_org_share": "与购买主体有人事关联的组织比例",
+    "survival_months_median": "无政府资金时可维持月数",
+    "mission_drift_mean": "使命漂移",
+    "active_orgs": "在营社会组织数",
+    "eligible_per_lot": "每个标段的合格组织数",
+    "bids_per_tender": "每次招标的投标数",
+    "bids_per_award": "每项合同的投标数",
+    "single_bid_share": "单一投标合同比例",
+    "contract_value_hhi": "合同金额集中度（HHI）",
+    "incumbent_reaward_rate": "原承接主体续约率",
+    "entries": "新进入组织数",
+    "exits": "退出组织数",
+    "terminations": "终止的购买关系数",
+    "services_taken_back": "收回政府自办的标段数",
+}
+
+
+def tr(key: str, lang: str, **fmt) -> str:
+    """The label ``key`` in ``lang`` (``en`` or ``zh``), formatted with ``fmt``."""
+    en, zh = TEXT[key]
+    text = zh if lang == "zh" else en
+    return text.format(**fmt) if fmt else text
+
+
+def _split_label(label: str) -> tuple[str, str]:
+    """``"Contracting out (合同外包)"`` → (``"Contracting out"``, ``"合同外包"``)."""
+    m = re.fullmatch(r"\s*(.*?)\s*[(（]([^()（）]*)[)）]\s*", label or "")
+    if m:
+        return m.group(1), m.group(2)
+    return label, ""
+
+
+def regime_label(name: str | None, lang: str) -> str:
+    """A regime's name from its own ``label``; ``None`` is the scenario as written."""
+    if name is None:
+        return tr("as_written", lang)
+    from sim.regimes import REGIMES
+
+    cls = REGIMES.get(name)
+    label = getattr(cls, "label", "") if cls else ""
+    en, zh = _split_label(label)
+    if lang == "zh":
+        return zh or REGIME_FALLBACK_ZH.get(name) or en or name
+    return label or name
+
+
+def param_label(name: str, lang: str) -> str:
+    """A parameter's short label: Chinese from ``PARAM_ZH``, English from its name."""
+    if lang == "zh" and name in PARAM_ZH:
+        return PARAM_ZH[name]
+    return name.replace("_", " ").capitalize()
+
+
+def unit_label(unit: str, lang: str) -> str:
+    if lang == "zh":
+        return UNIT_ZH.get(unit, unit)
+    return unit
+
+
+def choice_label(value: str, lang: str) -> str:
+    """A value of a ``choice`` parameter (other than a regime) or an origin."""
+    if lang == "zh" and value in CHOICE_ZH:
+        return CHOICE_ZH[value]
+    return value.replace("_", " ")
+
+
+def outcome_label(name: str, lang: str) -> str:
+    """An outcome's short label; falls back to its name."""
+    if lang == "zh" and name in OUTCOME_ZH:
+        return OUTCOME_ZH[name]
+    return OUTCOME_EN.get(name) or name.replace("_", " ").capitalize()
+
+
+def message(msg, lang: str) -> str:
+    """Render a message: a plain string (shown as is), ``(key, fmt)`` from ``TEXT``, or a
+    function of the language."""
+    if msg is None:
+        return ""
+    if isinstance(msg, str):
+        return msg
+    if callable(msg):
+        return msg(lang)
+    key, fmt = msg
+    return tr(key, lang, **fmt)
+
+
+def allowed(param, lang: str) -> str:
+    """A parameter's allowed range, e.g. ``in [0, 1]`` / ``[0, 1]``."""
+    text = param.allowed()
+    if lang == "zh" and text.startswith("in "):
+        return text[3:]
+    return text

@@ -1,0 +1,280 @@
+"""Browser tests: the real page in Debian's Chromium (Playwright), offline, with the server
+started by ``conftest.dashboard_url``. Screenshots go to ``tests/dashboard/artifacts/``.
+
+A headless render test passes while the browser shows blank plots (ENGINEERING.md); these
+tests look at the pixels: the plot region must hold many colours, coloured lines after some
+months, and change between month 0 and month 5.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+
+from .conftest import ARTIFACTS, require
+
+require("solara")
+
+
+def shot(page, name: str, full_page: bool = False) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+
+
+def month(page) -> int:
+    text = page.locator(".gpps-month").inner_text()
+    m = re.search(r"Month (\d+) of", text)
+    assert m, text
+    return int(m.group(1))
+
+
+def wait_month(page, n: int) -> None:
+    page.locator(".gpps-month", has_text=f"Month {n} of").wait_for()
+
+
+def step(page, times: int = 1) -> None:
+    for _ in range(times):
+        start = month(page)
+        page.get_by_role("button", name="Step", exact=True).click()
+        wait_month(page, start + 1)
+
+
+def choose(page, select_class: str, option: str) -> None:
+    """Pick ``option`` in the Vuetify select marked with ``select_class``."""
+    page.locator(f".{select_class} .v-input__slot").click()
+    page.locator(".menuable__content__active .v-list-item", has_text=option).first.click()
+
+
+def type_into(page, field, text: str) -> None:
+    """Type like a person: clear, type, Enter. Before clicking something that uses the value,
+    wait for the page to show it: a click can reach the server before the field's value."""
+    field.fill("")
+    field.press_sequentially(text, delay=40)
+    field.press("Enter")
+
+
+def plot_pixels(page, month_drawn: int):
+    """(distinct colours, coloured pixels, PNG) of the plot region once it shows ``month_drawn``."""
+    from sim.dashboard.plots import colours
+
+    page.locator(f'.gpps-drawn[data-month="{month_drawn}"]').wait_for()
+    images = page.locator(".gpps-plots img")
+    assert images.count() == 4
+    for i in range(4):  # every image decoded and laid out
+        images.nth(i).wait_for()
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 100", arg=images.nth(i).element_handle()
+        )
+    png = page.locator(".gpps-plots").screenshot()
+    return (*colours(png), png)
+
+
+def test_the_page_works_offline(new_page):
+    """Every request goes to the dashboard server (solara-assets, no CDN) and succeeds."""
+    from sim.dashboard.server import assets_installed
+
+    from .conftest import ARTIFACTS as folder
+
+    assert assets_installed(), "solara-assets is missing: the page would need the internet"
+    page = new_page()
+    for tab in ("Network", "Organizations", "Compare regimes", "Play the buyer", "Outcomes"):
+        page.get_by_role("tab", name=tab).click()
+        page.wait_for_timeout(300)
+    page.locator(".gpps-lang-zh").click()
+    page.get_by_text("购买模式").first.wait_for()
+    page.wait_for_load_state("networkidle")
+    assert page.outside == [], page.outside
+    assert page.failed == [], page.failed
+    log = (folder / "server.log").read_text(encoding="utf-8")
+    assert "Could not load URL" not in log, log
+
+
+def test_the_plots_really_draw_and_change_with_regime_and_steps(new_page):
+    page = new_page()
+    distinct0, coloured0, png0 = plot_pixels(page, 0)
+    (ARTIFACTS / "plots_month0.png").write_bytes(png0)
+    assert distinct0 > 20, "the plot region is (nearly) blank at month 0"
+    choose(page, "gpps-regime", "Contracting out")
+    page.locator(".gpps-running", has_text="Contracting out").wait_for()
+    step(page, 5)
+    distinct5, coloured5, png5 = plot_pixels(page, 5)
+    (ARTIFACTS / "plots_month5.png").write_bytes(png5)
+    shot(page, "outcomes_month5")
+    assert distinct5 > 100, f"only {distinct5} colours in the plot region"
+    assert coloured5 > 1000 > coloured0, (coloured0, coloured5)
+    import numpy as np
+    from PIL import Image
+
+    a = np.asarray(Image.open(io.BytesIO(png0)).convert("RGB"), dtype=int)
+    b = Image.open(io.BytesIO(png5)).convert("RGB").resize((a.shape[1], a.shape[0]))
+    changed = int((np.abs(a - np.asarray(b, dtype=int)).max(axis=2) > 40).sum())
+    assert changed > 2000, f"the plots hardly changed between month 0 and 5 ({changed} pixels)"
+
+
+def test_network_organizations_and_satisfaction_views(new_page):
+    from sim.dashboard.plots import colours
+
+    page = new_page()
+    step(page, 3)
+    page.get_by_role("tab", name="Network").click()
+    page.locator('.gpps-drawn[data-month="3"]').wait_for()
+    for cls in ("gpps-network", "gpps-satisfaction"):
+        img = page.locator(f".{cls} img")
+        img.wait_for()
+        distinct, coloured = colours(img.screenshot())
+        assert distinct > 50 and coloured > 200, (cls, distinct, coloured)
+    shot(page, "network")
+    page.get_by_role("tab", name="Organizations").click()
+    rows = page.locator(".gpps-orgs tbody tr")
+    rows.first.wait_for()
+    assert rows.count() >= 6
+    header = page.locator(".gpps-orgs thead").inner_text()
+    for column in ("Organization", "Origin", "Status", "Government share", "Reputation"):
+        assert column in header
+    shot(page, "organizations")
+
+
+def test_play_the_buyer_for_one_tender(new_page):
+    page = new_page()
+    page.get_by_role("tab", name="Play the buyer").click()
+    page.locator(".gpps-play-start").click()
+    tender = page.locator(".gpps-tender")
+    tender.wait_for()
+    first = tender.inner_text()
+    assert re.match(r"Month 1: tender for \w+, community \d+", first), first
+    bids = page.locator(".gpps-bids tbody tr")
+    assert bids.count() >= 1
+    header = page.locator(".gpps-bids thead").inner_text()
+    for column in ("Price", "Promised quality", "Reputation", "Ties to you"):
+        assert column in header
+    assert page.locator(".gpps-in-house").is_visible()
+    assert page.locator(".gpps-no-award").is_visible()
+    shot(page, "play_tender")
+    page.locator(".gpps-award").first.click()
+    page.get_by_text("Decisions so far: 1").wait_for()
+    assert tender.inner_text() != first  # the model ran on to the next lot
+    shot(page, "play_after_one_decision")
+    page.get_by_role("button", name="Let the rule decide the rest").click()
+    page.locator(".gpps-play-done").wait_for()
+    table = page.locator(".gpps-play-results").inner_text()
+    assert "You" in table and "Automatic rule" in table
+    shot(page, "play_results", full_page=True)
+
+
+def test_two_browser_sessions_do_not_share_a_model(new_page):
+    a = new_page()
+    step(a, 3)
+    b = new_page()
+    assert month(b) == 0
+    step(b, 1)
+    assert (month(a), month(b)) == (3, 1)
+    step(a, 1)
+    assert (month(a), month(b)) == (4, 1)
+
+
+def test_an_invalid_input_shows_its_message_and_the_model_runs_on(new_page):
+    page = new_page()
+    step(page, 2)
+    field = page.locator(".gpps-param-n_independent_orgs input")
+    type_into(page, field, "-3")
+    box = page.locator(".gpps-param-n_independent_orgs")
+    box.get_by_text("expected a value in [0, 10000]").wait_for()
+    assert month(page) == 2
+    page.get_by_role("button", name="Reset").click()
+    page.get_by_text("Fix the inputs marked in red").first.wait_for()
+    assert month(page) == 2  # the running model is kept
+    step(page, 1)
+    shot(page, "invalid_input")
+    type_into(page, field, "5")
+    page.get_by_text("Settings changed: press Reset").wait_for()
+    page.get_by_role("button", name="Reset").click()
+    wait_month(page, 0)
+
+
+def test_all_parameters_open_without_changing_anything(new_page):
+    """Every parameter widget renders, and none moves its value on its own (a slider whose
+    grid misses the scenario's value would, and the page would call it an edit)."""
+    from sim.dashboard.controls import FEATURED, sections
+
+    page = new_page()
+    step(page, 1)
+    page.locator(".gpps-all-params .gpps-collapsible-title").click()
+    for section, names in sections():
+        if set(names) - set(FEATURED):
+            page.locator(f".gpps-section-{section} .gpps-collapsible-title").click()
+    page.locator(".gpps-param-grant_review_noise").wait_for()
+    page.locator(".gpps-param-steps").wait_for()
+    page.wait_for_timeout(1500)
+    assert page.get_by_text("Settings changed").count() == 0
+    assert month(page) == 1
+    shot(page, "all_parameters", full_page=True)
+
+
+def test_language_switch_relabels_everything_in_the_studys_terms(new_page):
+    page = new_page()
+    page.locator(".gpps-lang-zh").click()
+    page.get_by_text("政府购买公共服务").first.wait_for()
+    for text in ("购买模式", "扮演购买主体", "社会组织", "主要参数", "单步"):
+        page.get_by_text(text).first.wait_for()
+    page.locator(".gpps-month", has_text="第 0 月").wait_for()
+    choose(page, "gpps-regime", "合同外包")
+    page.locator(".gpps-running", has_text="合同外包").wait_for()
+    shot(page, "chinese")
+    page.locator(".gpps-lang-en").click()
+    page.locator(".gpps-month", has_text="Month 0 of").wait_for()
+
+
+def test_compare_every_regime_with_intervals(new_page):
+    page = new_page()
+    page.get_by_role("tab", name="Compare regimes").click()
+    type_into(page, page.locator(".gpps-compare-months input"), "12")
+    # the server has the new value (a click can overtake a text field's update)
+    page.locator(".gpps-compare-plan", has_text="of 12 months").wait_for()
+    page.locator(".gpps-run-compare").click()
+    table = page.locator(".gpps-compare-table")
+    table.wait_for(timeout=90_000)
+    rows = table.locator("tbody tr")
+    assert rows.count() == 5
+    text = table.inner_text()
+    for regime in ("合同外包", "项目资助", "依赖关系非竞争性购买"):
+        assert regime in text
+    assert re.search(r"\d \[\d", text), "no interval in the table"
+    assert "10 replications of 12 months" in page.locator(".gpps-h4").inner_text()
+    page.locator(".gpps-compare-plot img").wait_for()
+    shot(page, "compare", full_page=True)
+
+
+def test_downloads_of_results_and_plots(new_page):
+    from sim.dashboard.plots import colours
+
+    page = new_page()
+    step(page, 3)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Results (CSV)").click()
+    lines = open(info.value.path(), encoding="utf-8").read().strip().splitlines()
+    assert lines[0].startswith("scenario,regime,seed,step,") and len(lines) == 4
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Plots (PNG)").click()
+    png = open(info.value.path(), "rb").read()
+    assert png.startswith(b"\x89PNG") and colours(png)[1] > 1000
+    (ARTIFACTS / "download_outcomes.png").write_bytes(png)
+
+
+def test_play_and_pause(new_page):
+    page = new_page()
+    page.get_by_role("button", name="Play").click()
+    page.locator(".gpps-month", has_text=re.compile(r"Month ([3-9]|\d\d+) of")).wait_for()
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Play").wait_for()
+    page.wait_for_timeout(1000)  # a month already under way when Pause was pressed ends
+    stopped = month(page)
+    page.wait_for_timeout(1500)
+    assert month(page) == stopped
+    assert stopped >= 3
+
+
+@pytest.fixture(autouse=True)
+def _artifacts_dir():
+    ARTIFACTS.mkdir(exist_ok=True)
