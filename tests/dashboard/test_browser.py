@@ -34,6 +34,12 @@ def wait_month(page, n: int) -> None:
     page.locator(".gpps-month", has_text=f"Month {n} of").wait_for()
 
 
+def settle(page, n: int) -> None:
+    """Wait until the plots of month ``n`` are drawn: the page re-renders when they arrive, and
+    a person types once it has settled (text typed during a re-render can be lost)."""
+    page.locator(f'.gpps-drawn[data-month="{n}"]').wait_for()
+
+
 def step(page, times: int = 1) -> None:
     for _ in range(times):
         start = month(page)
@@ -177,6 +183,7 @@ def test_two_browser_sessions_do_not_share_a_model(new_page):
 def test_an_invalid_input_shows_its_message_and_the_model_runs_on(new_page):
     page = new_page()
     step(page, 2)
+    settle(page, 2)
     field = page.locator(".gpps-param-n_independent_orgs input")
     type_into(page, field, "-3")
     box = page.locator(".gpps-param-n_independent_orgs")
@@ -186,6 +193,7 @@ def test_an_invalid_input_shows_its_message_and_the_model_runs_on(new_page):
     page.get_by_text("Fix the inputs marked in red").first.wait_for()
     assert month(page) == 2  # the running model is kept
     step(page, 1)
+    settle(page, 3)
     shot(page, "invalid_input")
     type_into(page, field, "5")
     page.get_by_text("Settings changed: press Reset").wait_for()
