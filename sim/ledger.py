@@ -41,6 +41,11 @@ class Ledger:
         self.flows: defaultdict[tuple[str, str, str], float] = defaultdict(float)
         self._holders: dict[str, object] = {}
         self._opening: dict[str, float] = {}
+        # ``flow`` queries asked so far -> this step's flow keys they match, in ``flows`` order;
+        # and each flow key ever seen -> the lists of the queries it matches.
+        self._watched: dict[tuple[str, str, str], list] = {}
+        self._matches: dict[tuple[str, str, str], tuple[list, ...]] = {}
+        self._filed = 0  # flow keys filed this step (``flows`` holds no others)
 
     def register(self, account: str, holder) -> None:
         """A holder whose ``cash`` attribute this account mirrors."""
@@ -53,13 +58,27 @@ class Ledger:
             raise LedgerError(f"transfer of {amount} from {src} to {dst} ({kind})")
         if amount == 0:
             return
-        self.net[src] -= amount
-        self.net[dst] += amount
-        self.flows[(src, dst, kind)] += amount
-        for account, sign in ((src, -1.0), (dst, 1.0)):
-            holder = self._holders.get(account)
-            if holder is not None:
-                holder.cash += sign * amount
+        net = self.net
+        net[src] -= amount
+        net[dst] += amount
+        key = (src, dst, kind)
+        flows = self.flows
+        if key in flows:
+            flows[key] += amount
+        else:  # the first such flow this step (0.0 + amount == amount)
+            flows[key] = amount
+            self._filed += 1
+            matches = self._matches.get(key)
+            if matches is None:
+                matches = self._classify(key)
+            for keys in matches:
+                keys.append(key)
+        holder = self._holders.get(src)
+        if holder is not None:
+            holder.cash -= amount
+        holder = self._holders.get(dst)
+        if holder is not None:
+            holder.cash += amount
         if self.keep_transfers:
             self.transfers.append(Transfer(self.step, src, dst, amount, kind))
 
@@ -68,15 +87,40 @@ class Ledger:
         self.step = step
         self.net.clear()
         self.flows.clear()
+        for keys in self._watched.values():
+            keys.clear()
+        self._filed = 0
         self._opening = {a: h.cash for a, h in self._holders.items()}
 
     def flow(self, src_prefix: str = "", dst_prefix: str = "", kind_prefix: str = "") -> float:
-        """Sum of this step's flows whose source, destination and kind start as given."""
-        return sum(
-            v
-            for (s, d, k), v in self.flows.items()
-            if s.startswith(src_prefix) and d.startswith(dst_prefix) and k.startswith(kind_prefix)
-        )
+        """Sum of this step's flows whose source, destination and kind start as given.
+
+        The sum runs over the matching flows in the order they first occurred this step, as a
+        scan of ``flows`` would. A query asked once is watched from then on: ``transfer``
+        files each new flow under the queries it matches, so asking again costs one addition
+        per matching flow, not a scan of every flow.
+        """
+        query = (src_prefix, dst_prefix, kind_prefix)
+        if len(self.flows) != self._filed:  # keys added to ``flows`` other than by ``transfer``
+            for watched in self._watched:
+                self._watch(watched)
+            self._filed = len(self.flows)
+        keys = self._watched.get(query)
+        if keys is None:
+            keys = self._watch(query)
+        return sum(map(self.flows.__getitem__, keys))
+
+    def _watch(self, query: tuple[str, str, str]) -> list:
+        """(Re)build the list of this step's flow keys that ``query`` matches."""
+        keys = self._watched.setdefault(query, [])
+        keys[:] = [key for key in self.flows if _matches(key, query)]
+        self._matches.clear()  # classified against other lists: classify again when seen
+        return keys
+
+    def _classify(self, key: tuple[str, str, str]) -> tuple[list, ...]:
+        matches = tuple(keys for query, keys in self._watched.items() if _matches(key, query))
+        self._matches[key] = matches
+        return matches
 
     def check(self, allow_negative: set[str] = frozenset()) -> None:
         """Assert this step's invariants; raises ``LedgerError`` naming the account.
@@ -98,3 +142,9 @@ class Ledger:
                 )
             if holder.cash < -self.TOL and account not in allow_negative:
                 raise LedgerError(f"{account}: negative cash {holder.cash:.2f} not covered")
+
+
+def _matches(key: tuple[str, str, str], query: tuple[str, str, str]) -> bool:
+    return (
+        key[0].startswith(query[0]) and key[1].startswith(query[1]) and key[2].startswith(query[2])
+    )

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 from functools import partial
 
+import mesa
 import numpy as np
 
 
@@ -321,11 +322,64 @@ COMPONENTS = [
     "incumbent_lots",
 ]
 SERIES = COMPONENTS + OUTCOME_NAMES
+_RATIOS = [o for o in OUTCOMES if o.summary == "ratio"]
 
 
-def _wmean(values, weights) -> float:
-    w = float(np.sum(weights))
+def _wmean(values, weights, total: float | None = None) -> float:
+    """Weighted mean; ``total`` is ``float(np.sum(weights))`` if already known."""
+    w = float(np.sum(weights)) if total is None else total
     return float(np.dot(values, weights) / w) if w > 0 else math.nan
+
+
+# Small sums as numpy computes them, without numpy's overhead per call: numpy adds fewer than 8
+# float64 values one by one from zero (and pairwise from 8 on, where these hand over to numpy).
+def _sum(values) -> float:
+    """``float(np.sum(values))`` for a sequence of floats."""
+    if len(values) >= 8:
+        return float(np.add.reduce(np.asarray(values, dtype=float)))
+    total = 0.0
+    for x in values:
+        total += x
+    return float(total)
+
+
+def _mean(values) -> float:
+    """``float(np.mean(values))`` for a non-empty sequence of floats."""
+    return _sum(values) / len(values)
+
+
+def _sum_of_squares(values, scale: float) -> float:
+    """``float(((np.array(values) / scale) ** 2).sum())``."""
+    if len(values) >= 8:
+        return float(((np.asarray(values, dtype=float) / scale) ** 2).sum())
+    total = 0.0
+    for x in values:
+        x = x / scale
+        total += x * x
+    return float(total)
+
+
+def _std(values) -> float:
+    """``float(np.std(values))`` for a non-empty sequence of floats."""
+    if len(values) >= 8:
+        return float(np.std(np.asarray(values, dtype=float)))
+    mean = _sum(values) / len(values)
+    squares = 0.0
+    for x in values:
+        x = x - mean
+        squares += x * x
+    return math.sqrt(squares / len(values))
+
+
+def _median(values) -> float:
+    """``float(np.median(values))`` for a non-empty sequence of floats."""
+    ordered = sorted(values)
+    if any(x != x for x in ordered):
+        return math.nan
+    k = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[k])
+    return float(ordered[k - 1] + ordered[k]) / 2
 
 
 def step_outcomes(model) -> dict[str, float]:
@@ -354,7 +408,7 @@ def step_outcomes(model) -> dict[str, float]:
     received = pop.received
     out["units_delivered"] = float(received.sum())
     out["qa_units"] = float((received * pop.quality).sum())
-    out["need_total"] = float(pop.need.sum())
+    out["need_total"] = pop.total_need  # float(pop.need.sum()): need is fixed
     out["governance_cost"] = led.flow(dst_prefix="governance:")
     out["tendering_cost"] = led.flow(kind_prefix="governance:contract:tendering")
     for key in (
@@ -369,16 +423,18 @@ def step_outcomes(model) -> dict[str, float]:
         "incumbent_lots",
     ):
         out[key] = float(s[key])
-    for o in OUTCOMES:
-        if o.summary == "ratio":
-            out[o.name] = _ratio(out[o.num], out[o.den], o.scale)
+    for o in _RATIOS:
+        out[o.name] = _ratio(out[o.num], out[o.den], o.scale)
 
     arrs = [a for b in model.buyers for a in b.arrangements()]
     hours = np.array([a.delivered for a in arrs])
-    out["quality_measurable"] = _wmean([a.quality_m for a in arrs], hours)
-    out["quality_nonmeasurable"] = _wmean([a.quality_n for a in arrs], hours)
-    out["quality_mean"] = _wmean([a.quality for a in arrs], hours)
-    out["shading_undetected"] = _wmean([0.0 if a.caught else a.shade_m for a in arrs], hours)
+    total_hours = float(np.sum(hours))
+    out["quality_measurable"] = _wmean([a.quality_m for a in arrs], hours, total_hours)
+    out["quality_nonmeasurable"] = _wmean([a.quality_n for a in arrs], hours, total_hours)
+    out["quality_mean"] = _wmean([a.quality for a in arrs], hours, total_hours)
+    out["shading_undetected"] = _wmean(
+        [0.0 if a.caught else a.shade_m for a in arrs], hours, total_hours
+    )
     sat = pop.satisfaction
     ok, loc, mig, c = pop.groups(~np.isnan(sat))  # residents with a defined satisfaction
     defined = sat.take(ok)
@@ -387,22 +443,25 @@ def step_outcomes(model) -> dict[str, float]:
         float(sat.take(loc).mean() - sat.take(mig).mean()) if len(loc) and len(mig) else math.nan
     )
     if len(ok):
-        count = np.bincount(c)
-        means = np.bincount(c, weights=defined) / np.maximum(count, 1)
-        out["satisfaction_sd_communities"] = float(means[count > 0].std())
+        count = pop.group_counts().tolist()  # np.bincount(c)
+        sums = np.bincount(c, weights=defined).tolist()
+        means = [x / k for x, k in zip(sums, count) if k > 0]  # k: max(k, 1) where k > 0
+        out["satisfaction_sd_communities"] = _std(means)
     else:
         out["satisfaction_sd_communities"] = math.nan
 
-    out.update(independence(model.organizations()))
+    orgs = model.organizations()
+    out.update(independence(orgs))
     value: dict[int, float] = {}
     for a in arrs:
         if a.provider.origin != "in_house":
             value[a.provider.provider_id] = value.get(a.provider.provider_id, 0.0) + (
                 a.unit_price() * a.units
             )
-    v = np.array(list(value.values()))
-    out["contract_value_hhi"] = float(((v / v.sum()) ** 2).sum()) if v.sum() > 0 else math.nan
-    out["active_orgs"] = float(len(model.organizations()))
+    v = list(value.values())
+    total_value = _sum(v)
+    out["contract_value_hhi"] = _sum_of_squares(v, total_value) if total_value > 0 else math.nan
+    out["active_orgs"] = float(len(orgs))
     out["entries"] = float(s["entries"])
     out["exits"] = float(s["exits"])
     out["terminations"] = float(s["terminations"])
@@ -419,24 +478,25 @@ def independence(orgs) -> dict[str, float]:
         revenue = gov + t["private"]
         if revenue <= 0:
             continue
-        parts = np.array(list(t["gov"].values()) + [t["private"]]) / revenue
         shares.append(gov / revenue)
         if getattr(org, "origin", "") == "founded":
             affiliates.append(t["gov"].get(f"buyer:{org.founded_by}", 0.0) / revenue)
         if gov > 0:
             largest.append(max(t["gov"].values()) / revenue)
-        diversity.append(1.0 - float((parts**2).sum()))
-        survival.append(org.survival_months())
+        parts = [*t["gov"].values(), t["private"]]
+        diversity.append(1.0 - _sum_of_squares(parts, revenue))
+        survival.append(org.survival_months(t))
     nan = math.nan
+    over_90 = sum(1 for x in shares if x >= 0.9)  # np.mean of booleans: a count over a count
     return {
-        "gov_revenue_share_mean": float(np.mean(shares)) if shares else nan,
-        "gov_revenue_share_over_90": float(np.mean(np.array(shares) >= 0.9)) if shares else nan,
-        "affiliate_founder_share_mean": float(np.mean(affiliates)) if affiliates else nan,
-        "largest_buyer_dependence_mean": float(np.mean(largest)) if largest else nan,
-        "revenue_diversity_mean": float(np.mean(diversity)) if diversity else nan,
-        "tied_org_share": float(np.mean([bool(o.ties) for o in orgs])) if orgs else nan,
-        "survival_months_median": float(np.median(survival)) if survival else nan,
-        "mission_drift_mean": float(np.mean([o.drift for o in orgs])) if orgs else nan,
+        "gov_revenue_share_mean": _mean(shares) if shares else nan,
+        "gov_revenue_share_over_90": over_90 / len(shares) if shares else nan,
+        "affiliate_founder_share_mean": _mean(affiliates) if affiliates else nan,
+        "largest_buyer_dependence_mean": _mean(largest) if largest else nan,
+        "revenue_diversity_mean": _mean(diversity) if diversity else nan,
+        "tied_org_share": sum(1 for o in orgs if o.ties) / len(orgs) if orgs else nan,
+        "survival_months_median": _median(survival) if survival else nan,
+        "mission_drift_mean": _mean([o.drift for o in orgs]) if orgs else nan,
     }
 
 
@@ -451,6 +511,24 @@ def _series_value(model, name: str) -> float:
 def reporters() -> dict:
     """Mesa DataCollector model reporters: each reads one value of ``model.outcomes``."""
     return {name: partial(_series_value, name=name) for name in SERIES}
+
+
+class OutcomeCollector(mesa.DataCollector):
+    """Mesa's ``DataCollector`` with ``reporters()``, collecting all of them in one pass.
+
+    It is a ``mesa.DataCollector`` in every other respect: ``model_vars[name]`` is the list of
+    one value per step, ``get_model_vars_dataframe`` and ``mesa.batch_run`` read it as usual.
+    ``collect`` appends each series' value of ``model.outcomes`` (a float, or NaN if absent)
+    directly, where Mesa's would call ~50 reporters and deep-copy each float they return.
+    """
+
+    def __init__(self):
+        super().__init__(model_reporters=reporters())
+
+    def collect(self, model) -> None:
+        value, columns, nan = model.outcomes.get, self.model_vars, math.nan
+        for name in SERIES:
+            columns[name].append(value(name, nan))
 
 
 def summarise(series: dict[str, list[float]]) -> dict[str, float]:

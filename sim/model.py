@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 import mesa
 import numpy as np
 
@@ -61,6 +63,8 @@ class GppsModel(mesa.Model):
         }
         self._ids: dict[str, int] = {}
         self._regimes: dict[str, object] = {}
+        self._spans: dict[int, tuple] = {}  # arrangement id -> (arrangement, its span)
+        self._persons: dict[tuple, float] = {}  # communities -> persons living there
         self.providers: list = []
         self.pending: Pending | None = None
         self._phases = None
@@ -72,7 +76,7 @@ class GppsModel(mesa.Model):
         self._build_organizations()
         self._build_lots()
         self.outcomes: dict[str, float] = {}
-        self.datacollector = mesa.DataCollector(model_reporters=metrics.reporters())
+        self.datacollector = metrics.OutcomeCollector()
         self.running = True
 
     # -- construction ---------------------------------------------------------------------------
@@ -246,8 +250,21 @@ class GppsModel(mesa.Model):
         return [o for o in self.agents_by_type.get(SocialOrganization, []) if o.active]
 
     def persons_in(self, communities) -> float:
-        counts = np.bincount(self.population.community, minlength=self.params["n_communities"])
-        return float(counts[list(communities)].sum()) * self.population.persons
+        """Persons living in ``communities`` (residents are fixed: counted once)."""
+        key = tuple(communities)
+        persons = self._persons.get(key)
+        if persons is None:
+            counts = self.population.community_size
+            persons = self._persons[key] = float(counts[list(key)].sum()) * self.population.persons
+        return persons
+
+    def _span(self, arr) -> tuple:
+        """``population.span`` of an arrangement's users on its line (kept while it runs)."""
+        hit = self._spans.get(arr.id)
+        if hit is None or hit[0] is not arr:
+            pop = self.population
+            hit = self._spans[arr.id] = (arr, pop.span(arr.users(pop), arr.lot.line))
+        return hit[1]
 
     def new_event_id(self, kind: str) -> int:
         self._ids[kind] = self._ids.get(kind, 0) + 1
@@ -338,8 +355,9 @@ class GppsModel(mesa.Model):
             for buyer in self.buyers:
                 if item["buyer"] not in ("*", buyer.name):
                     continue
-                buyer.params.update({k: v for k, v in item["params"].items()
-                                     if k not in SCHEDULABLE})
+                buyer.params.update(
+                    {k: v for k, v in item["params"].items() if k not in SCHEDULABLE}
+                )
                 if item["cut_ties"]:
                     for org in self.organizations():
                         org.ties.discard(buyer.name)
@@ -377,7 +395,7 @@ class GppsModel(mesa.Model):
             prod.month["costs"] += wages
             for arr in prod.arrangements:
                 line = arr.lot.line
-                users, need, total, _ = pop.span(arr.users(pop), line)
+                users, need, total, _ = self._span(arr)
                 if total > 0:
                     pop.received[users, line] = need * min(arr.delivered / total, 1.0)
                     pop.quality[users, line] = arr.quality
@@ -389,7 +407,7 @@ class GppsModel(mesa.Model):
 
     def monitor(self) -> None:
         """Inspections find measurable shortfalls; evaluations act on complaints."""
-        pop = self.population
+        complaints = _Complaints(self.population.complained)
         for buyer in self.buyers:
             arrangements = buyer.arrangements()
             by_regime: dict = {}
@@ -403,9 +421,9 @@ class GppsModel(mesa.Model):
                         if arr.payment == "per_unit":
                             arr.penalty = buyer.params["penalty_rate"]
                 line = arr.lot.line
-                users, _, _, n_users = pop.span(arr.users(pop), line)
+                users, _, _, n_users = self._span(arr)
                 if n_users and arr.provider.origin != "in_house":
-                    rate = np.count_nonzero(pop.complained[users, line]) / n_users
+                    rate = complaints.count(users, line) / n_users
                     if (
                         rate > buyer.params["complaint_tolerance"]
                         and self.behaviour.random() < arr.sensitivity()
@@ -475,8 +493,9 @@ class GppsModel(mesa.Model):
             effort[org.provider_id] = org.fundraising
         # residents give to the providers they know, by opinion and by how hard they are asked
         pool = p["donor_pool_per_capita"] * pop.persons
-        prov, opinion = pop.provided()
-        gift = pool * p["donation_share_residents"] / len(self.lines) * opinion * effort[prov]
+        prov, opinion, total, count = pop.opinions(len(self.providers))
+        gift = np.multiply(opinion, pool * p["donation_share_residents"] / len(self.lines))
+        gift *= effort.take(prov)  # pool * share / lines * opinion * effort[prov]
         from_residents = np.bincount(prov, weights=gift, minlength=len(self.providers))
         local = pool * pop.n * (1 - p["donation_share_residents"])
         for org in orgs:
@@ -489,8 +508,8 @@ class GppsModel(mesa.Model):
                 cost = amount * p["fundraising_cost_ratio"]
                 self.ledger.transfer(org.account, "economy", cost, "fundraising")
                 org.month["costs"] += cost
-        # reputations follow residents' opinions of the providers serving them
-        total, count = pop.opinion_of(len(self.providers))
+        # reputations follow residents' opinions of the providers serving them (``total`` and
+        # ``count`` above: donations change neither opinions nor providers)
         for prod in self.providers:
             n = count[prod.provider_id]
             if n:
@@ -503,9 +522,10 @@ class GppsModel(mesa.Model):
             if surplus > 0 and org.arrangements:
                 self.ledger.transfer(org.account, "economy", surplus, "own_programmes")
                 org.month["costs"] += surplus
-            org.drift_mission()
-            org.adjust_slack(org.covered())
-            if org.arrangements or org.covered() or org.cash >= org.post_cost:
+            org.drift_mission(t)  # the surplus spent changed costs, not revenue
+            covered = org.covered()
+            org.adjust_slack(covered)
+            if org.arrangements or covered or org.cash >= org.post_cost:
                 org.months_broke = 0
             else:
                 org.months_broke += 1
@@ -579,6 +599,7 @@ class GppsModel(mesa.Model):
         lot = arr.lot
         lot.arrangements.remove(arr)
         arr.provider.arrangements.remove(arr)
+        self._spans.pop(arr.id, None)
         lot.last_provider = arr.provider
         if not lot.arrangements:
             self.population.provider[lot.residents, lot.line] = -1
@@ -790,3 +811,21 @@ class GppsModel(mesa.Model):
                     "slack": org.slack,
                 }
             )
+
+
+class _Complaints:
+    """Counts of complaints among some residents on a line: ``np.count_nonzero(
+    complained[users, line])``, from the few complaints' positions when ``users`` is a slice."""
+
+    def __init__(self, complained: np.ndarray):
+        self.complained = complained
+        n_lines = complained.shape[1]
+        where = np.flatnonzero(complained)
+        rows, lines = np.divmod(where, n_lines)
+        self.rows = [rows[lines == j].tolist() if len(where) else [] for j in range(n_lines)]
+
+    def count(self, users, line: int) -> int:
+        if not isinstance(users, slice) or users.step not in (None, 1):
+            return int(np.count_nonzero(self.complained[users, line]))
+        rows = self.rows[line]
+        return bisect_left(rows, users.stop) - bisect_left(rows, users.start)

@@ -91,6 +91,7 @@ class Population:
         rng = stream(seed, "residents")
         sizes = rng.multinomial(n, np.full(n_comm, 1.0 / n_comm))
         self.community = np.repeat(np.arange(n_comm, dtype=np.int32), sizes)
+        self.community_size = np.bincount(self.community, minlength=n_comm)  # residents
         self.migrant = rng.random(n) < params["migrant_share"]
         self.taste = rng.normal(0.0, params["perception_sd"], size=n)
         need = np.zeros((n, n_lines))
@@ -124,6 +125,17 @@ class Population:
         self._user_taste = self.taste[self._user_row]
         self._need_total = need.sum(axis=1)
         self._needy = np.flatnonzero(self._need_total > 0)
+        self._needy_need = self._need_total[self._needy]
+        self.total_need = float(need.sum())
+        # per-resident sums over the pairs with need, for fewer than 8 lines: column k of
+        # ``_sum_index`` is each resident's k-th pair (or the zero after the last pair), so
+        # adding the columns in order adds each resident's pairs in line order
+        if n_lines < 8:
+            counts = np.bincount(self._user_row, minlength=n)[self._needy]
+            first = np.cumsum(counts) - counts
+            k = np.arange(n_lines)[:, None]
+            self._sum_index = np.where(k < counts, first + k, len(self._users))
+        self._scratch = np.zeros(len(self._users) + 1)  # pair values, and a zero after them
         self._spans: dict = {}
         self._links_cache: _Links | None = None
         self._groups_cache: tuple | None = None
@@ -132,7 +144,7 @@ class Population:
     def _links(self) -> _Links:
         """What follows from ``provider`` (rebuilt only when its contents have changed)."""
         cached = self._links_cache
-        if cached is None or not np.array_equal(cached.provider, self.provider):
+        if cached is None or not _equal(cached.provider, self.provider):
             cached = self._links_cache = _Links(self)
         return cached
 
@@ -148,6 +160,22 @@ class Population:
         dense = np.zeros(n * n_lines)
         dense[self._users] = values
         return dense.reshape(n, n_lines).sum(axis=1)
+
+    def _needy_sums(self, padded: np.ndarray) -> np.ndarray:
+        """``_row_sums`` of the residents with need (``_needy``), the same numbers.
+
+        ``padded`` holds one value per pair with need and a zero after them. With fewer than
+        8 lines each resident's values are added one by one in line order, as ``bincount``
+        adds them (adding the padding zero changes nothing); otherwise by ``_row_sums``.
+        """
+        n_lines = self.need.shape[1]
+        if n_lines >= 8:
+            return self._row_sums(padded[:-1])[self._needy]
+        index = self._sum_index
+        out = padded.take(index[0])
+        for k in range(1, n_lines):
+            out += padded.take(index[k])
+        return out
 
     def span(self, users: np.ndarray, line: int):
         """``(where, need, total, with_need)`` of ``users`` on ``line``.
@@ -178,19 +206,23 @@ class Population:
         defined).
         """
         cached = self._groups_cache
-        if cached is None or not np.array_equal(cached[0], mask):
+        if cached is None or not _equal(cached[0], mask):
             every = np.flatnonzero(mask)
             migrant = self.migrant[every]
             groups = (every, every[~migrant], every[migrant], self.community[every])
-            cached = self._groups_cache = (mask.copy(), groups)
+            cached = self._groups_cache = (mask.copy(), groups, np.bincount(groups[3]))
         return cached[1]
+
+    def group_counts(self) -> np.ndarray:
+        """``np.bincount`` of the communities of the last ``groups``: residents per community."""
+        return self._groups_cache[2]
 
     def provided(self, links: _Links | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Provider ids and opinions of the (resident, line) pairs with a provider, row-major."""
         links = links or self._links()
         if links.known is None:
             return self.provider.ravel(), self.opinion.ravel()
-        return links.known_provider, np.take(self.opinion, links.known)
+        return links.known_provider, self.opinion.take(links.known)
 
     # -- monthly update ----------------------------------------------------------------------
     def experience(self, params: dict, rng: np.random.Generator) -> None:
@@ -208,36 +240,65 @@ class Population:
         """
         links = self._links()
         n, n_lines = self.need.shape
-        row, need, served = self._user_row, self._user_need, links.served
-        met = np.minimum(np.take(self.received, self._users) / need, 1)
-        perceived = np.take(self.quality, self._users) + self._user_taste
-        judged = np.clip(
-            0.5 + params["satisfaction_slope"] * (perceived - self.expectation[row]), 0, 1
-        )
-        sat = np.where(served, met * judged, 0.0)
+        users, need, every = self._users, self._user_need, links.every_served
+        # the same operations as the formulas in the comments, in place where they can be
+        perceived = self.quality.take(users)
+        perceived += self._user_taste  # quality + taste
+        judged = self.expectation.take(self._user_row)
+        np.subtract(perceived, judged, out=judged)
+        judged *= params["satisfaction_slope"]
+        judged += 0.5
+        np.clip(judged, 0, 1, out=judged)  # clip(0.5 + slope * (perceived - expectation), 0, 1)
+        met = self.received.take(users)
+        met /= need
+        np.minimum(met, 1, out=met)  # min(received / need, 1)
+        if every:
+            sat = met
+            sat *= judged
+        else:
+            sat = np.where(links.served, met * judged, 0.0)
         line_satisfaction = np.full((n, n_lines), np.nan)
-        line_satisfaction.ravel()[self._users] = sat
+        line_satisfaction.ravel()[users] = sat
         self.line_satisfaction = line_satisfaction
-        needy = self._needy
+        pad = self._scratch  # pair values, then a zero
+        np.multiply(sat, need, out=pad[:-1])
         satisfaction = np.full(n, np.nan)
-        satisfaction[needy] = self._row_sums(sat * need)[needy] / self._need_total[needy]
+        satisfaction[self._needy] = self._needy_sums(pad) / self._needy_need
         self.satisfaction = satisfaction
         # expectations adapt to the quality perceived, weighted by need on the lines served
-        adapting, weight = links.adapting, links.weight[links.adapting]
-        mean_perceived = self._row_sums(np.where(served, perceived, 0) * need)[adapting] / weight
-        expectation = self.expectation[adapting]
-        self.expectation[adapting] += params["expectation_adapt"] * (mean_perceived - expectation)
-        pairs, judged = links.served_pairs, judged[served]
+        served_perceived = perceived if every else np.where(links.served, perceived, 0)
+        np.multiply(served_perceived, need, out=pad[:-1])
+        mean_perceived = self._needy_sums(pad)
+        if links.adapting_at is not None:  # some residents with need are served on no line
+            mean_perceived = mean_perceived[links.adapting_at]
+        mean_perceived /= links.adapting_weight
+        adapting = links.adapting
+        expectation = self.expectation.take(adapting)
+        mean_perceived -= expectation
+        mean_perceived *= params["expectation_adapt"]
+        mean_perceived += expectation  # expectation + adapt * (mean perceived - expectation)
+        self.expectation[adapting] = mean_perceived
+        # served pairs: opinions of the provider, complaints
+        pairs = links.served_pairs
+        if not every:
+            judged = judged[links.served]
+        # one uniform per (resident, line), drawn as rng.random((n, lines)); only the draws
+        # of served pairs judged below the threshold decide anything
+        complaint = judged < params["complaint_threshold"]
+        unhappy = np.flatnonzero(complaint)
+        draws = _draws_at(rng, pairs.take(unhappy), n * n_lines)
+        complaint[unhappy] = draws < params["complaint_propensity"]
+        complained = np.zeros((n, n_lines), dtype=bool)
+        complained.ravel()[pairs] = complaint
+        self.complained = complained
         opinion = self.opinion.copy()
         flat = opinion.ravel()
-        flat[pairs] = 0.5 * flat[pairs] + 0.5 * judged
+        mixed = flat.take(pairs)
+        mixed *= 0.5
+        judged *= 0.5
+        mixed += judged  # 0.5 * opinion + 0.5 * judged
+        flat[pairs] = mixed
         self.opinion = opinion
-        draws = rng.random(self.need.shape)
-        complained = np.zeros((n, n_lines), dtype=bool)
-        complained.ravel()[pairs] = (judged < params["complaint_threshold"]) & (
-            np.take(draws, pairs) < params["complaint_propensity"]
-        )
-        self.complained = complained
 
     def talk(self, weight: float) -> None:
         """Word of mouth: opinions move toward those of neighbours who share the provider.
@@ -256,8 +317,10 @@ class Population:
             before = old if every_line else old[:, lines]
             with np.errstate(invalid="ignore", divide="ignore"):
                 mean = ties @ before  # sums over same-provider neighbours, in tie order
-                mean /= count[:, None]
-            after = (1 - weight) * before + weight * mean
+                mean /= count  # count per resident, repeated per line
+            mean *= weight
+            after = before * (1 - weight)
+            after += mean  # (1 - weight) * before + weight * mean
             after[lonely] = before[lonely]  # no neighbour with the same provider
             if every_line:
                 new = after
@@ -268,10 +331,15 @@ class Population:
 
     def opinion_of(self, n_providers: int) -> tuple[np.ndarray, np.ndarray]:
         """Sum and count of opinions held about each provider id (0..n_providers-1)."""
+        return self.opinions(n_providers)[2:]
+
+    def opinions(self, n_providers: int) -> tuple[np.ndarray, ...]:
+        """``provided()`` and ``opinion_of(n_providers)`` at once: ``(provider ids, opinions,
+        sum of opinions per provider id, count per provider id)``."""
         links = self._links()
         prov, opinion = self.provided(links)
         total = np.bincount(prov, weights=opinion, minlength=n_providers)
-        return total, links.count(n_providers)
+        return prov, opinion, total, links.count(n_providers)
 
     def reassign(self, who: np.ndarray, line: int, provider: int, prior: float) -> None:
         """Residents ``who`` (a boolean mask or indices) get a new provider for ``line``; those
@@ -280,6 +348,39 @@ class Population:
         changed = who[self.provider[who, line] != provider]
         self.provider[changed, line] = provider
         self.opinion[changed, line] = prior
+
+
+def _draws_at(rng: np.random.Generator, positions: np.ndarray, size: int) -> np.ndarray:
+    """``rng.random(size)[positions]``, leaving ``rng`` as ``rng.random(size)`` leaves it.
+
+    ``positions`` are increasing. When they are few, and the generator is numpy's PCG64 (one
+    64-bit step per double, and ``advance`` skips steps without making them), the draws in
+    between are skipped rather than made: the same numbers and the same state after, for a
+    fraction of the work.
+    """
+    bits = rng.bit_generator
+    if type(bits) is not np.random.PCG64 or len(positions) * 1000 > size:
+        return rng.random(size).take(positions)
+    before = bits.state
+    out = np.empty(len(positions))
+    at = 0
+    for i, k in enumerate(positions.tolist()):
+        if k > at:
+            bits.advance(k - at)
+        out[i] = rng.random()
+        at = k + 1
+    if size > at:
+        bits.advance(size - at)
+    if before["has_uint32"]:  # ``advance`` drops a buffered 32-bit half; ``random`` keeps it
+        after = bits.state
+        after["has_uint32"], after["uinteger"] = before["has_uint32"], before["uinteger"]
+        bits.state = after
+    return out
+
+
+def _equal(a: np.ndarray, b: np.ndarray) -> bool:
+    """``np.array_equal`` of two arrays, without its conversions."""
+    return a.shape == b.shape and bool((a == b).all())
 
 
 def _span(pop: Population, where, line: int) -> tuple:
@@ -298,6 +399,14 @@ class _Links:
         self.served_pairs = pop._users[self.served]
         self.weight = np.where(served, pop.need, 0.0).sum(axis=1)
         self.adapting = np.flatnonzero(self.weight > 0)
+        self.adapting_weight = self.weight[self.adapting]
+        self.every_served = bool(self.served.all())  # every pair with need
+        # where the adapting residents are among those with need (None: they are the same)
+        self.adapting_at = (
+            None
+            if len(self.adapting) == len(pop._needy)
+            else np.searchsorted(pop._needy, self.adapting)
+        )
         known = flat >= 0
         self.known = None if known.all() else np.flatnonzero(known)
         self.known_provider = flat if self.known is None else flat[self.known]
@@ -314,8 +423,9 @@ class _Links:
         """Per group of lines with the same ties: ``(lines, ties, count, lonely)``.
 
         ``ties`` is a sparse 0/1 matrix of the ties between residents with the same provider
-        on those lines, ``count`` each resident's number of such ties (as floats) and
-        ``lonely`` the residents with none.
+        on those lines, ``count`` each resident's number of such ties (as floats, repeated
+        for each of the lines: shape ``(n, len(lines))``) and ``lonely`` the residents with
+        none.
         """
         if self._talk is None or self._talk[0] is not net:
             n, n_lines = self.provider.shape
@@ -333,7 +443,7 @@ class _Links:
             for same, lines in groups:
                 ties_per_row = np.bincount(net.src[same], minlength=n)
                 indptr = np.concatenate([[0], np.cumsum(ties_per_row)])
-                count = ties_per_row.astype(float)
+                count = np.repeat(ties_per_row.astype(float), len(lines)).reshape(n, len(lines))
                 dst = net.dst[same]
                 ties = sparse.csr_matrix((np.ones(len(dst)), dst, indptr), shape=(n, n))
                 built.append((lines, ties, count, np.flatnonzero(ties_per_row == 0)))

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import mesa
-import numpy as np
 
 from ..params import WORKING_DAYS_PER_MONTH
-from .producer import Producer
+from .producer import Producer, _clip
 
 
 class SocialOrganization(Producer, mesa.Agent):
@@ -28,6 +27,7 @@ class SocialOrganization(Producer, mesa.Agent):
         communities: set[int] | None = None,
     ):
         super().__init__(model)
+        self._account = f"org:{self.unique_id}"
         self.name = name
         self.origin = origin
         self.lines = set(lines)
@@ -48,7 +48,7 @@ class SocialOrganization(Producer, mesa.Agent):
 
     @property
     def account(self) -> str:
-        return f"org:{self.unique_id}"
+        return self._account
 
     def works_in(self, community: int) -> bool:
         return self.communities is None or community in self.communities
@@ -119,17 +119,23 @@ class SocialOrganization(Producer, mesa.Agent):
         coverage = min(gov / t["costs"], 1.0) if t["costs"] > 1e-9 else 0.0
         return self.params["fundraising_effort"] * (1.0 - self.params["crowd_out"] * coverage)
 
-    def drift_mission(self) -> None:
-        """Funder-designed work pulls the organization toward its funders' priorities."""
-        t = self.trailing()
+    def drift_mission(self, trailing: dict | None = None) -> None:
+        """Funder-designed work pulls the organization toward its funders' priorities.
+
+        ``trailing`` is ``self.trailing()`` if the caller has it (its revenue parts, at least).
+        """
+        t = self.trailing() if trailing is None else trailing
         revenue = sum(t["gov"].values()) + t["private"]
         pulled = t["designed"] / revenue if revenue > 0 else 0.0
         self.drift += self.params["mission_drift_rate"] * (pulled - self.drift)
 
-    def survival_months(self) -> float:
-        """Months its reserves last if government money stops (capped at 120)."""
-        t = self.trailing()
+    def survival_months(self, trailing: dict | None = None) -> float:
+        """Months its reserves last if government money stops (capped at 120).
+
+        ``trailing`` is ``self.trailing()`` if the caller has it already.
+        """
+        t = self.trailing() if trailing is None else trailing
         burn = (t["costs"] - t["private"]) / max(t["months"], 1)
         if burn <= 0:
             return 120.0
-        return float(np.clip(self.cash / burn, 0.0, 120.0))
+        return _clip(self.cash / burn, 0.0, 120.0)

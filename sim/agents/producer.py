@@ -14,6 +14,17 @@ import numpy as np
 #: Shading below this share is within normal variation and is not found by an inspection.
 DETECTION_TOLERANCE = 0.05
 
+_LEARNING_EXPONENT: dict[float, np.float64] = {}  # learning rate -> np.log2(1 + rate)
+
+
+def _clip(x: float, lo: float, hi: float) -> float:
+    """``float(np.clip(x, lo, hi))`` for one number, without numpy's overhead per call.
+
+    The same comparisons as numpy's clip of a float: NaN stays NaN, and a value equal to a
+    bound is kept (-0.0 clipped at 0.0 stays -0.0).
+    """
+    return float(lo if x < lo else hi if x > hi else x)
+
 
 class Producer:
     """Production state and rules. Subclasses set ``wage``, ``skill``, ``cost_factor``."""
@@ -49,7 +60,11 @@ class Producer:
         """Service hours per post-month: learning raises it, cost slack lowers it."""
         p = self.params
         ref = p["units_per_post"] * 12.0 * max(self.staff, 1.0)
-        learn = (max(self.cum_output, ref) / ref) ** np.log2(1.0 + p["learning_rate"])
+        rate = p["learning_rate"]
+        exponent = _LEARNING_EXPONENT.get(rate)
+        if exponent is None:
+            exponent = _LEARNING_EXPONENT[rate] = np.log2(1.0 + rate)
+        learn = (max(self.cum_output, ref) / ref) ** exponent
         return p["units_per_post"] * learn / (self.cost_factor * (1.0 + self.slack))
 
     def unit_cost(self, shading: float = 0.0) -> float:
@@ -81,7 +96,7 @@ class Producer:
         p = self.params
         mu = arr.measurability
         price = max(arr.unit_price(), 1e-9)
-        pressure = float(np.clip(self.unit_cost() / price, 0.5, 2.0))
+        pressure = _clip(self.unit_cost() / price, 0.5, 2.0)
         buyer = arr.buyer.params
         strike = 1.0 / buyer["strikes_to_terminate"] if arr.regime.failures_count else 0.0
         penalty = buyer["penalty_rate"] if arr.payment == "per_unit" else 0.0
@@ -92,7 +107,7 @@ class Producer:
             (1 - mu, arr.sensitivity(), strike / qcs),
         ):
             gain = (pressure - self.motivation) * weight - detect * stake
-            out.append(float(np.clip(gain / p["shading_aversion"], 0.0, 1.0)))
+            out.append(_clip(gain / p["shading_aversion"], 0.0, 1.0))
         return out[0], out[1]
 
     # -- production ---------------------------------------------------------------------------
@@ -163,16 +178,40 @@ class Producer:
             self.month["designed"] += amount * designed_by_funder
 
     def trailing(self) -> dict:
-        """Revenue and costs over the last twelve months (including this one)."""
-        months = list(self.history) + [self.month]
-        gov: dict[str, float] = {}
-        for m in months:
-            for k, v in m["gov"].items():
-                gov[k] = gov.get(k, 0.0) + v
+        """Revenue and costs over the last twelve months (including this one).
+
+        Sums run month by month, oldest first. The past months' part of each sum is kept
+        until ``history`` changes (once a month), so a call adds only this month's figures:
+        the same additions in the same order as summing all the months.
+        """
+        history = self.history
+        past = self.__dict__.get("_past")
+        if past is None or past[0] != len(history) or (history and past[1] is not history[-1]):
+            past = self._past = _sums(history)
+        month = self.month
+        gov = dict(past[2])
+        for k, v in month["gov"].items():
+            gov[k] = gov.get(k, 0.0) + v
         return {
             "gov": gov,
-            "private": sum(m["private"] for m in months),
-            "costs": sum(m["costs"] for m in months),
-            "designed": sum(m["designed"] for m in months),
-            "months": len(months),
+            "private": past[3] + month["private"],
+            "costs": past[4] + month["costs"],
+            "designed": past[5] + month["designed"],
+            "months": past[0] + 1,
         }
+
+
+def _sums(history) -> tuple:
+    """``(months, last month, gov by source, private, costs, designed)`` summed over history."""
+    gov: dict[str, float] = {}
+    for m in history:
+        for k, v in m["gov"].items():
+            gov[k] = gov.get(k, 0.0) + v
+    return (
+        len(history),
+        history[-1] if history else None,
+        gov,
+        sum([m["private"] for m in history]),
+        sum([m["costs"] for m in history]),
+        sum([m["designed"] for m in history]),
+    )

@@ -103,7 +103,7 @@ def group_label(df: pd.DataFrame, keys: list[str]) -> pd.Series:
 def markdown_table(df: pd.DataFrame, digits: int = 4) -> str:
     def cell(v) -> str:
         if isinstance(v, float | np.floating):
-            return f"{v:.{digits}g}"
+            return "n/a" if np.isnan(v) else f"{v:.{digits}g}"
         return str(v)
 
     head = "| " + " | ".join(map(str, df.columns)) + " |"
@@ -155,36 +155,60 @@ def _comparison(ok: pd.DataFrame, swept: list[str], outcomes: list[str], out: Pa
             )
     table = pd.DataFrame(rows)
     table.to_csv(out / "comparison.csv", index=False)
+    column = column_factor(swept)
     text = [
         "## Comparison of combinations\n",
         f"Mean of each outcome over all runs of a combination, with a {LEVEL:.0%} t interval "
         "([comparison.csv](comparison.csv)).\n",
-        markdown_table(_wide(table, swept)),
+        markdown_table(_wide(table, swept, column)),
     ]
+    figure = _comparison_figure(table, swept, column, outcomes, out)
+    if figure:
+        text.append(f"\n![comparison]({figure})\n")
     diffs = _differences(ok, swept, outcomes)
     if diffs is not None:
         diffs.to_csv(out / "differences.csv", index=False)
         factor = diffs.columns[0]
         text += [
             f"\nPaired differences against {factor} = {diffs['reference'].iloc[0]}, matched on "
-            f"sample point, replication and the other swept factors "
-            "([differences.csv](differences.csv)).\n",
-            markdown_table(_wide(diffs, [factor])),
+            f"sample point, replication and the other swept factors, one row per combination "
+            "of the other swept factors ([differences.csv](differences.csv)).\n",
+            markdown_table(_wide(diffs, [factor, *_others(swept, factor)], factor)),
         ]
     return "\n".join(text)
 
 
-def _wide(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """One row per outcome, one column per combination: ``mean [low, high]``."""
+def column_factor(swept: list[str]) -> str | None:
+    """The swept factor whose levels are compared side by side: ``regime`` if swept."""
+    if not swept:
+        return None
+    return "regime" if "regime" in swept else swept[-1]
+
+
+def _others(swept: list[str], factor: str | None) -> list[str]:
+    return [s for s in swept if s != factor]
+
+
+def _wide(table: pd.DataFrame, keys: list[str], column: str | None = None) -> pd.DataFrame:
+    """One row per outcome (and combination of the swept factors other than ``column``), one
+    column per level of ``column`` (or per combination when ``column`` is None):
+    ``mean [low, high]``."""
+    rows = _others(keys, column) if column else []
+    cols = [column] if column else keys
     cells = table.assign(
-        group=group_label(table, keys),
+        group=group_label(table, cols),
         cell=[_cell(*v) for v in table[["mean", "ci_low", "ci_high"]].itertuples(index=False)],
     )
-    wide = cells.pivot(index="outcome", columns="group", values="cell")
+    index = ["outcome", *rows]
+    wide = cells.pivot_table(index=index, columns="group", values="cell", aggfunc="first")
+    order = cells[index].drop_duplicates()
+    rank = {o: i for i, o in enumerate(dict.fromkeys(table["outcome"]))}
+    order = order.sort_values("outcome", key=lambda c: c.map(rank), kind="stable")
     wide = wide.reindex(
-        index=list(dict.fromkeys(table["outcome"])), columns=list(dict.fromkeys(cells["group"]))
+        index=pd.MultiIndex.from_frame(order) if rows else order["outcome"],
+        columns=list(dict.fromkeys(cells["group"])),
     )
-    return wide.reset_index().rename_axis(columns=None)
+    return wide.reset_index().rename_axis(columns=None).fillna("n/a")
 
 
 def _cell(mean: float, low: float, high: float) -> str:
@@ -194,32 +218,90 @@ def _cell(mean: float, low: float, high: float) -> str:
 
 
 def _differences(ok: pd.DataFrame, swept: list[str], outcomes: list[str]) -> pd.DataFrame | None:
-    """Level minus reference level of the regime factor, paired run by run."""
+    """Level minus reference level of the regime factor, paired run by run, for each
+    combination of the other swept factors."""
     if not swept:
         return None
-    factor = "regime" if "regime" in swept else swept[0]
+    factor = column_factor(swept)
     levels = list(dict.fromkeys(ok[factor]))
     if len(levels) < 2:
         return None
-    keys = ["sample_id", "replication", *[s for s in swept if s != factor]]
+    others = _others(swept, factor)
+    keys = ["sample_id", "replication", *others]
     ref = ok[ok[factor] == levels[0]].set_index(keys)
     rows = []
     for level in levels[1:]:
         other = ok[ok[factor] == level].set_index(keys)
         for outcome in outcomes:
             d = (other[outcome] - ref[outcome]).dropna()
-            stats = mean_ci(d)
-            rows.append(
-                {
-                    factor: level,
-                    "reference": levels[0],
-                    "outcome": outcome,
-                    "n_pairs": stats.pop("n"),
-                    **stats,
-                    "share_above": float((d > 0).mean()) if len(d) else np.nan,
-                }
-            )
+            parts = d.groupby(level=others, sort=False) if others else [((), d)]
+            for key, part in parts:
+                key = key if isinstance(key, tuple) else (key,)
+                stats = mean_ci(part)
+                rows.append(
+                    {
+                        factor: level,
+                        **dict(zip(others, key, strict=True)),
+                        "reference": levels[0],
+                        "outcome": outcome,
+                        "n_pairs": stats.pop("n"),
+                        **stats,
+                        "share_above": float((part > 0).mean()) if len(part) else np.nan,
+                    }
+                )
     return pd.DataFrame(rows)
+
+
+def _comparison_figure(
+    table: pd.DataFrame, swept: list[str], column: str | None, outcomes: list[str], out: Path
+) -> str | None:
+    """``comparison.png``: one panel per outcome, mean and interval of each combination, the
+    levels of ``column`` side by side within each combination of the other swept factors."""
+    if not swept or table.empty:
+        return None
+    plt = _pyplot()
+    others = _others(swept, column)
+    levels = list(dict.fromkeys(table[column]))
+    xs = list(dict.fromkeys(group_label(table, others))) if others else [""]
+    ncols = min(3, len(outcomes))
+    nrows = -(-len(outcomes) // ncols)
+    width = max(4.0, 0.45 * len(xs) * max(1, len(levels) / 3) + 1.5)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, 3.2 * nrows), squeeze=False)
+    step = 0.8 / len(levels)
+    for ax, outcome in zip(axes.flat, outcomes, strict=False):
+        t = table[table["outcome"] == outcome]
+        labels = group_label(t, others) if others else pd.Series("", index=t.index)
+        for j, level in enumerate(levels):
+            sub = t[t[column] == level].assign(_x=labels[t[column] == level])
+            sub = sub.set_index("_x").reindex(xs)
+            pos = np.arange(len(xs)) - 0.4 + step * (j + 0.5)
+            m = sub["mean"].to_numpy(dtype=float)
+            err = np.nan_to_num(
+                np.vstack([m - sub["ci_low"].to_numpy(float), sub["ci_high"].to_numpy(float) - m])
+            )
+            ax.errorbar(pos, m, yerr=err, fmt="o", ms=3, capsize=2, label=str(level))
+        ax.set_title(outcome, fontsize="small")
+        ax.set_xticks(np.arange(len(xs)))
+        ax.set_xticklabels(
+            xs, rotation=30 if others else 0, ha="right" if others else "center", fontsize="x-small"
+        )
+        ax.tick_params(axis="y", labelsize="x-small")
+    for ax in list(axes.flat)[len(outcomes) :]:
+        ax.set_visible(False)
+    handles, names = axes.flat[0].get_legend_handles_labels()
+    fig.legend(
+        handles,
+        names,
+        loc="upper center",
+        ncol=min(len(levels), 6),
+        fontsize="small",
+        title=column,
+        title_fontsize="small",
+    )
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / (3.2 * nrows)))
+    fig.savefig(out / "comparison.png", dpi=100)
+    plt.close(fig)
+    return "comparison.png"
 
 
 def _responses(spec: Spec, ok: pd.DataFrame, outcomes: list[str], out: Path) -> str:
@@ -280,7 +362,8 @@ def _responses(spec: Spec, ok: pd.DataFrame, outcomes: list[str], out: Path) -> 
 
 
 def _binned(x: pd.Series, y: pd.Series, bins: int = 8) -> list[dict]:
-    if x.nunique() <= bins:
+    # an integer factor with few values (e.g. 0-8 organizations) is shown value by value
+    if x.nunique() <= bins or (pd.api.types.is_integer_dtype(x) and x.nunique() <= 3 * bins):
         groups = y.groupby(x)
     else:
         groups = y.groupby(pd.qcut(x, bins, duplicates="drop"), observed=True)

@@ -80,6 +80,10 @@ def holds_table(spec: Spec, ok: pd.DataFrame, design: pd.DataFrame, cmp: Compari
 def prim_box(x: pd.DataFrame, y: np.ndarray, threshold: float) -> dict:
     """Run PRIM for one box; pick the widest-coverage box on the trajectory that meets the
     density threshold (else the densest). Returns the box limits and its statistics."""
+    # integer factors as floats: PRIM's pasting writes midpoints such as 2.5 into the box
+    # limits, which pandas 2 refuses for an int64 column (TypeError)
+    ints = [c for c in x.columns if pd.api.types.is_integer_dtype(x[c])]
+    x = x.astype(dict.fromkeys(ints, "float64"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from ema_workbench.analysis import prim

@@ -28,7 +28,10 @@ def indices(spec: Spec, ok: pd.DataFrame, design: pd.DataFrame, outcome: str) ->
         y = group.groupby("sample_id")[outcome].mean().reindex(points["sample_id"]).to_numpy()
         missing = int(np.isnan(y).sum())
         if missing:
-            note = f"skipped: {missing} of {len(y)} points have no successful run"
+            note = (
+                f"skipped: {missing} of {len(y)} points have no value "
+                "(failed runs, or an outcome undefined in every replication there)"
+            )
             rows.append({**key, "outcome": outcome, "factor": None, "note": note})
             continue
         with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -36,6 +39,35 @@ def indices(spec: Spec, ok: pd.DataFrame, design: pd.DataFrame, outcome: str) ->
             res = _analyze(spec, prob, unit, y)
         for i, name in enumerate(prob["names"]):
             rows.append({**key, "outcome": outcome, "factor": name, **{k: res[k][i] for k in res}})
+    return pd.DataFrame(rows)
+
+
+def noise(spec: Spec, ok: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """Per combination: spread of the point means the indices decompose, and the share of
+    their variance that is run-to-run noise (from the replications; NaN with one).
+
+    With noise share v the indices can explain at most 1 - v: each S1 shrinks by the factor
+    1 - v and each ST gains about v, so where v is high the indices say little."""
+    swept, reps = [f.name for f in spec.swept], spec.replications
+    rows = []
+    for key, group in ok.groupby(swept, sort=False) if swept else [((), ok)]:
+        key = dict(zip(swept, key if isinstance(key, tuple) else (key,), strict=True))
+        by_point = group.groupby("sample_id")[outcome]
+        means = by_point.mean()
+        var_means = float(means.var(ddof=1)) if means.notna().sum() > 1 else np.nan
+        share = np.nan
+        if reps > 1:
+            within = float(by_point.var(ddof=1).mean())
+            share = min(1.0, within / reps / var_means) if var_means > 0 else np.nan
+        rows.append(
+            {
+                **key,
+                "outcome": outcome,
+                "mean": float(means.mean()),
+                "sd_point_means": float(np.sqrt(var_means)),
+                "noise_share": share,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -61,17 +93,29 @@ def indices_section(
     table = pd.concat([indices(spec, ok, design, o) for o in outcomes], ignore_index=True)
     csv = f"{spec.design}_indices.csv"
     table.to_csv(out / csv, index=False)
+    swept = [f.name for f in spec.swept]
+    spread = pd.concat([noise(spec, ok, o) for o in outcomes], ignore_index=True)
+    if spec.design == "sobol" and "S1" in table:
+        sums = table.groupby([*swept, "outcome"], sort=False)["S1"].sum(min_count=1)
+        spread = spread.merge(sums.rename("sum_S1").reset_index(), how="left")
+    spread_csv = f"{spec.design}_noise.csv"
+    spread.to_csv(out / spread_csv, index=False)
     first, total, conf = (
         ("S1", "ST", ("S1_conf", "ST_conf"))
         if spec.design == "sobol"
         else ("mu_star", "sigma", ("mu_star_conf", None))
     )
     plt = _pyplot()
-    swept = [f.name for f in spec.swept]
     lines = [
         f"## {spec.design.capitalize()} indices\n",
         f"From SALib, in the unit cube of each factor's range, with 95% bootstrap intervals "
         f"([{csv}]({csv})). Outcomes are averaged over replications at each point.\n",
+        f"How much there is to explain ([{spread_csv}]({spread_csv})): sd_point_means is the "
+        "spread of the point means the indices decompose; noise_share the part of their "
+        "variance that is run-to-run noise (within-point variance over replications, n/a with "
+        "one replication). With noise share v each S1 shrinks by the factor 1 - v and each ST "
+        "gains about v: where v is high the indices say little about the factors.\n",
+        markdown_table(spread),
     ]
     for outcome in outcomes:
         t = table[(table["outcome"] == outcome) & table["factor"].notna()]

@@ -6,6 +6,8 @@ Top-level keys: ``model`` (``module:function``, default the gpps model, which al
 ``samples``, ``second_order``, ``levels``), ``[factors]`` and ``[record]`` (``final``,
 ``series``, ``every``). A factor given as a list is swept, a table ``{low, high, dist}`` is
 sampled, a scalar is held. See ``experiments/_example_known_function.toml``.
+``steps`` is required for the gpps model, except when ``scenario`` is a swept list: left out
+there, each scenario runs for its own ``steps`` (e.g. a 36-month case next to a 120-month one).
 Every error is an ``InputError`` naming the file, the key, the value and what is allowed.
 """
 
@@ -210,7 +212,9 @@ class _Parser:
             self.check_param("steps", steps)
         factors = self.factors(self.get(raw, "factors", dict, {}), gpps)
         if gpps:
-            if steps is None:
+            swept_scenarios = any(f.name == "scenario" and f.mode == "list" for f in factors)
+            if steps is None and not swept_scenarios:
+                # with a swept scenario list, leaving steps out runs each for its own length
                 raise InputError(f"{self.path}: missing key 'steps' (months to simulate, >= 1)")
             if scenario is None and "scenario" not in {f.name for f in factors}:
                 raise InputError(f"{self.path}: missing key 'scenario' (the base scenario)")

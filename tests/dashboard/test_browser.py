@@ -1,7 +1,8 @@
 """Browser tests: the real page in Debian's Chromium (Playwright), offline, with the server
 started by ``conftest.dashboard_url``. Screenshots go to ``tests/dashboard/artifacts/``.
 
-A headless render test passes while the browser shows blank plots (ENGINEERING.md); these
+A headless render test passes while the browser shows blank plots (a known failure of Solara
+with ipyvue/ipyvuetify 2); these
 tests look at the pixels: the plot region must hold many colours, coloured lines after some
 months, and change between month 0 and month 5.
 """

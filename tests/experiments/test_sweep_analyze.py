@@ -106,3 +106,61 @@ def test_sobol_report_per_regime_via_cli(tmp_path, capsys):
 def test_analyze_needs_a_results_folder(tmp_path):
     with pytest.raises(InputError, match=r"no manifest\.json"):
         analyze(tmp_path)
+
+
+def test_prim_box_with_an_integer_factor():
+    """PRIM pastes quantile midpoints (e.g. 2.5) into an integer factor's limits; with an int64
+    column pandas 2 raised TypeError there (a latin range over n_independent_orgs)."""
+    import numpy as np
+
+    from sim.experiments.discover import prim_box
+
+    rng = np.random.default_rng(0)
+    x = pd.DataFrame({"n": rng.integers(0, 9, 300), "u": rng.random(300), "v": rng.random(300)})
+    y = ((x["n"] >= 3) & (x["u"] > 0.3)).to_numpy(dtype=int)
+    flip = rng.random(300) < 0.1
+    y[flip] = 1 - y[flip]
+    found = prim_box(x, y, 0.8)
+    limits = found["limits"].set_index("factor")
+    assert {"n", "u"} <= set(limits.index) and "v" not in limits.index
+    assert 2 <= limits.loc["n", "low"] <= 3 and 0.1 <= limits.loc["u", "low"] <= 0.4
+    assert found["stats"]["density"] >= 0.8
+
+
+def test_two_swept_factors_side_by_side_and_differences_per_combination(tmp_path):
+    from sim.experiments.spec import load
+
+    path = tmp_path / "two.toml"
+    text = REGIMES.format(method="latin", samples=40)
+    path.write_text(
+        text.replace('y = { low = 1.0, high = 100.0, dist = "loguniform" }', "y = [1.0, 2.0]")
+    )
+    run_sweep(load(path), tmp_path / "r", workers=1, progress=False)
+    report = analyze(tmp_path / "r")
+    text = report.read_text()
+    assert "| outcome | y | administrative_dependence | contract |" in text
+    assert "comparison.png" in links_exist(report)
+    diff = pd.read_csv(report.parent / "differences.csv")
+    assert set(diff["y"]) == {1.0, 2.0} and (diff["n_pairs"] == 80).all()
+    cost = diff[diff["outcome"] == "cost"]
+    assert (cost["mean"] == 0.0).all()  # cost = y, the same under both regimes
+
+
+def test_sobol_report_measures_run_to_run_noise(tmp_path):
+    """y = x1 + 2 x2 + 0.5 e: the mean of 2 replications has noise variance 0.125 against
+    5/12 from the factors (noise share 0.23); ``draw`` is pure noise (share 1)."""
+    from sim.experiments.spec import load
+
+    path = tmp_path / "noisy.toml"
+    path.write_text(
+        'model = "sim.experiments.testfunctions:linear"\nseed = 5\nreplications = 2\n'
+        'design = { method = "sobol", samples = 256 }\n[factors]\n'
+        "x1 = { low = 0.0, high = 1.0 }\nx2 = { low = 0.0, high = 1.0 }\nnoise = 0.5\n"
+    )
+    run_sweep(load(path), tmp_path / "r", workers=1, progress=False)
+    report = analyze(tmp_path / "r")
+    assert "sobol_noise.csv" in links_exist(report)
+    spread = pd.read_csv(report.parent / "sobol_noise.csv").set_index("outcome")
+    assert spread.loc["y", "noise_share"] == pytest.approx(0.125 / (5 / 12 + 0.125), abs=0.06)
+    assert spread.loc["draw", "noise_share"] > 0.9
+    assert spread.loc["y", "sum_S1"] == pytest.approx(1 - spread.loc["y", "noise_share"], abs=0.15)

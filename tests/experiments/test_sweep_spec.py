@@ -123,3 +123,32 @@ def test_unimportable_model_fails_before_any_run(tmp_path, capsys):
     assert main(["sweep", str(spec), "--out", str(out)]) == 2
     assert "no_such_module_xyz" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_swept_scenarios_may_leave_steps_out(make_spec, tmp_path):
+    """Without ``steps``, each swept scenario runs for its own length."""
+    from sim.experiments.designs import build
+    from sim.experiments.runner import run_sweep
+    from sim.experiments.store import Store
+
+    text = """
+    seed = 4
+    [factors]
+    scenario = ["jiangxi_2006", "thin_market"]
+    n_residents = 50
+    [record]
+    final = ["quality_mean"]
+    series = ["quality_mean"]
+    """
+    spec = make_spec(text)
+    assert spec.steps is None and "steps" not in build(spec).run(0).params
+    with pytest.raises(InputError, match="missing key 'steps'"):
+        make_spec(text.replace('["jiangxi_2006", "thin_market"]', '"baseline"'))
+    run_sweep(spec, tmp_path / "r", workers=1, progress=False)
+    store = Store(tmp_path / "r")
+    runs, series = store.read("runs"), store.read("series")
+    lengths = series.groupby("run_id").size().rename("n").reset_index().merge(runs, on="run_id")
+    assert dict(zip(lengths["scenario"], lengths["n"], strict=True)) == {
+        "jiangxi_2006": 36,
+        "thin_market": 120,
+    }

@@ -1,0 +1,223 @@
+"""The per-step shortcuts give exactly what the plain computations they replace give.
+
+Each shortcut (kept sums, watched ledger queries, one-pass data collection, scalar helpers in
+place of numpy calls on a few numbers, sums over the pairs with need) is compared bit for bit
+with the formula it replaced, on random or model-made inputs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+import mesa
+import numpy as np
+import pytest
+
+from sim import metrics
+from sim.agents.producer import Producer, _clip
+from sim.ledger import Ledger
+from sim.model import GppsModel, _Complaints
+from sim.population import Population
+from tests.helpers import scenario
+
+
+def _same(a: float, b: float) -> bool:
+    """Equal as numbers and in the sign of zero, or both NaN."""
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
+
+
+# -- the ledger -------------------------------------------------------------------------------
+def _scan(led: Ledger, src: str = "", dst: str = "", kind: str = "") -> float:
+    """``Ledger.flow`` as it was: a scan of every flow of the step."""
+    return sum(
+        v
+        for (s, d, k), v in led.flows.items()
+        if s.startswith(src) and d.startswith(dst) and k.startswith(kind)
+    )
+
+
+QUERIES = [
+    ("buyer:", "", ""),
+    ("buyer:", "", "lapse"),
+    ("donors", "", ""),
+    ("", "governance:", ""),
+    ("", "", "governance:contract:tendering"),
+    ("fund:general", "", "appropriation"),
+    ("", "org:", "pay"),
+]
+
+
+def test_watched_flow_queries_add_the_same_flows_in_the_same_order():
+    rng = np.random.default_rng(5)
+    accounts = ["buyer:a", "buyer:b", "donors", "fund:general", "org:1", "org:2", "governance:a"]
+    kinds = ["lapse", "appropriation", "governance:contract:tendering", "payment:x", "wages"]
+    led = Ledger()
+    for step in range(1, 6):
+        led.begin_step(step)
+        for i in range(300):
+            src, dst = rng.choice(accounts, 2, replace=False)
+            amount = float(rng.lognormal(3, 2)) * (0 if i % 37 == 0 else 1)
+            led.transfer(str(src), str(dst), amount, str(rng.choice(kinds)))
+            if i % 50 == 0:  # queries asked first in mid-step, then again
+                for q in QUERIES[: 1 + (i // 50 + step) % len(QUERIES)]:
+                    assert _same(led.flow(*q), _scan(led, *q))
+        for q in QUERIES + [("", "", ""), ("nobody", "", "")]:
+            assert _same(led.flow(*q), _scan(led, *q)), q
+    led.flows[("buyer:a", "org:9", "payment:z")] += 5.0  # written other than by a transfer
+    for q in QUERIES:
+        assert _same(led.flow(*q), _scan(led, *q)), q
+    led.begin_step(99)
+    assert led.flow("buyer:") == 0
+
+
+# -- organizations' trailing twelve months ----------------------------------------------------
+class _Books(Producer):
+    def __init__(self):
+        self.history = deque(maxlen=12)
+        self.month = {}
+        self.new_month()
+
+
+def _plain_trailing(p) -> dict:
+    months = list(p.history) + [p.month]
+    gov: dict[str, float] = {}
+    for m in months:
+        for k, v in m["gov"].items():
+            gov[k] = gov.get(k, 0.0) + v
+    return {
+        "gov": gov,
+        "private": sum(m["private"] for m in months),
+        "costs": sum(m["costs"] for m in months),
+        "designed": sum(m["designed"] for m in months),
+        "months": len(months),
+    }
+
+
+def test_trailing_keeps_the_past_months_sums_and_sees_a_changed_history():
+    rng = np.random.default_rng(2)
+    p = _Books()
+    for _ in range(30):
+        p.new_month()
+        for _ in range(int(rng.integers(0, 6))):
+            source = str(rng.choice(["private", "buyer:a", "buyer:b", "buyer:c"]))
+            p.record_revenue(source, float(rng.lognormal(5, 2)), float(rng.random()))
+            assert p.trailing() == _plain_trailing(p)
+            p.month["costs"] += float(rng.lognormal(5, 2))
+            assert p.trailing() == _plain_trailing(p)
+    p.history[-1] = {"gov": {"buyer:z": 1.0}, "private": 2.0, "costs": 3.0, "designed": 0.5}
+    assert p.trailing() == _plain_trailing(p)
+    p.history.clear()
+    assert p.trailing() == _plain_trailing(p)
+
+
+# -- scalar helpers in place of numpy on a few numbers ----------------------------------------
+SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, 2.0, 1e-300, -5e-324, math.inf, -math.inf, math.nan]
+
+
+@pytest.mark.parametrize("bounds", [(0.0, 1.0), (0.5, 2.0), (0.0, 120.0)])
+def test_clip_is_numpys_clip(bounds):
+    values = SPECIAL + list(np.random.default_rng(1).uniform(-3, 130, 500))
+    for x in values:
+        for v in (float(x), np.float64(x)):
+            assert _same(_clip(v, *bounds), float(np.clip(v, *bounds))), v
+
+
+def test_small_sums_means_medians_and_deviations_are_numpys():
+    rng = np.random.default_rng(3)
+    for n in range(1, 21):
+        for _ in range(200):
+            x = list(rng.normal(size=n) * 10.0 ** rng.uniform(-8, 8, size=n))
+            assert _same(metrics._sum(x), float(np.sum(x)))
+            assert _same(metrics._mean(x), float(np.mean(x)))
+            assert _same(metrics._median(x), float(np.median(x)))
+            assert _same(metrics._std(x), float(np.std(x)))
+            scale = abs(float(np.sum(x))) + 1.0
+            expected = float(((np.array(x) / scale) ** 2).sum())
+            assert _same(metrics._sum_of_squares(x, scale), expected)
+    assert math.isnan(metrics._median([1.0, math.nan, 2.0]))
+    assert metrics._sum([]) == float(np.sum([]))
+
+
+# -- residents --------------------------------------------------------------------------------
+@pytest.mark.parametrize("lines", [1, 2, 3, 7, 8, 9])
+def test_sums_over_pairs_with_need_are_the_row_sums(lines):
+    s = scenario({}, n_residents=2000, population=10000, n_service_lines=lines)
+    pop = Population(s.params, s.lines, seed=lines)
+    rng = np.random.default_rng(lines)
+    values = rng.normal(size=len(pop._users)) * rng.lognormal(0, 3, size=len(pop._users))
+    padded = np.append(values, 0.0)
+    assert np.array_equal(pop._needy_sums(padded), pop._row_sums(values)[pop._needy])
+
+
+def test_complaint_counts_are_count_nonzero():
+    rng = np.random.default_rng(4)
+    complained = rng.random((3000, 3)) < 0.01
+    counts = _Complaints(complained)
+    for lo, hi, line in [(0, 3000, 0), (10, 11, 1), (500, 2999, 2), (7, 7, 0)]:
+        expected = np.count_nonzero(complained[lo:hi, line])
+        assert counts.count(slice(lo, hi), line) == expected
+    idx = np.array([3, 99, 1200])
+    assert counts.count(idx, 1) == np.count_nonzero(complained[idx, 1])
+
+
+def test_persons_in_counts_residents_of_the_communities():
+    m = GppsModel(rng=3, n_residents=500, population=2500, n_communities=5)
+    pop = m.population
+    for communities in ([0], [1, 3], {4, 0, 2}, range(5)):
+        counts = np.bincount(pop.community, minlength=5)
+        expected = float(counts[list(communities)].sum()) * pop.persons
+        assert m.persons_in(communities) == expected
+    mesa.Agent._ids.pop(m, None)
+
+
+# -- data collection --------------------------------------------------------------------------
+def test_outcome_collector_collects_what_mesas_reporters_collect():
+    m = GppsModel(rng=5, n_residents=400, population=2000, steps=14)
+    plain = mesa.DataCollector(model_reporters=metrics.reporters())
+    assert isinstance(m.datacollector, mesa.DataCollector)
+    for _ in range(14):
+        m.step()
+        plain.collect(m)
+    fast = m.datacollector.model_vars
+    assert list(fast) == list(plain.model_vars) == metrics.SERIES
+    for name in metrics.SERIES:
+        assert len(fast[name]) == 14
+        assert all(_same(a, b) for a, b in zip(fast[name], plain.model_vars[name])), name
+    frame = m.datacollector.get_model_vars_dataframe()
+    assert frame.shape == (14, len(metrics.SERIES))
+    mesa.Agent._ids.pop(m, None)
+
+
+def test_batch_run_reads_the_collected_series():
+    rows = mesa.batch_run(
+        GppsModel,
+        parameters={"rng": [1, 2], "n_residents": 300, "population": 1500, "steps": 3},
+        max_steps=3,
+        display_progress=False,
+    )
+    assert len(rows) == 2
+    for row in rows:
+        assert row["Step"] == 2
+        assert set(metrics.SERIES) <= set(row)
+        assert row["need_total"] > 0
+
+
+@pytest.mark.parametrize("buffered", [False, True])
+def test_draws_at_few_positions_are_the_full_draws_with_the_same_state_after(buffered):
+    from sim.population import _draws_at
+
+    for seed, k in [(1, 0), (2, 1), (3, 7), (4, 150), (5, 5000)]:  # the last: all drawn
+        full, few = np.random.default_rng(seed), np.random.default_rng(seed)
+        if buffered:  # a bounded 32-bit draw leaves half a 64-bit output buffered
+            full.integers(0, 10), few.integers(0, 10)
+        size = 200_000
+        where = np.sort(np.random.default_rng(seed + 99).choice(size, k, replace=False))
+        assert np.array_equal(_draws_at(few, where, size), full.random(size).take(where))
+        assert few.bit_generator.state == full.bit_generator.state
+        assert few.integers(0, 10**9) == full.integers(0, 10**9)
+    other, same = (np.random.Generator(np.random.MT19937(7)) for _ in range(2))
+    where = np.array([5, 70, 900])
+    assert np.array_equal(_draws_at(other, where, 1000), same.random(1000).take(where))
