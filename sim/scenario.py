@@ -409,9 +409,7 @@ def _orgs(data, label, params, over, line_names, buyer_names) -> list[dict]:
                 f'origin = "founded" (origin = {show(o["origin"])})'
             )
         o["founded_by"] = founder
-        o["communities"] = _communities(
-            label, where, e.get("communities"), params["n_communities"]
-        )
+        o["communities"] = _communities(label, where, e.get("communities"), params["n_communities"])
         o["ties"] = _str_list(label, where + "ties", e.get("ties", []))
         _check_names(label, where + "ties", o["ties"], buyer_names, "buyer")
         orgs.append(o)
@@ -445,9 +443,7 @@ def _schedule(data, label, params, buyer_names, file_steps: int) -> list[dict]:
         if not isinstance(cut, bool):
             raise InputError(f"{label}: {where}cut_ties = {show(cut)}: expected true or false")
         changes = {
-            k: _param(label, where, k, v)
-            for k, v in e.items()
-            if k in PARAMS and k != "regime"
+            k: _param(label, where, k, v) for k, v in e.items() if k in PARAMS and k != "regime"
         }
         if regime is None and not changes and not cut:
             raise InputError(
@@ -455,8 +451,9 @@ def _schedule(data, label, params, buyer_names, file_steps: int) -> list[dict]:
                 "cut_ties = true or a parameter to change"
             )
         if step < params["steps"]:
-            out.append({"step": step, "buyer": buyer, "regime": regime, "cut_ties": cut,
-                        "params": changes})
+            out.append(
+                {"step": step, "buyer": buyer, "regime": regime, "cut_ties": cut, "params": changes}
+            )
     return sorted(out, key=lambda s: s["step"])
 
 

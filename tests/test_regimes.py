@@ -320,8 +320,9 @@ def test_bidders_pay_for_their_bids():
 
 def test_a_failed_tender_is_repeated_after_the_delay():
     data = {**ONE_BUYER, "organizations": [{"name": "A", "origin": "grassroots"}]}
-    m = model(data, regime="contract", ceiling_markup=0.0, staff_wage=9000.0,
-              retender_delay_months=3)
+    m = model(
+        data, regime="contract", ceiling_markup=0.0, staff_wage=9000.0, retender_delay_months=3
+    )
     for _ in range(8):
         m.step()
     steps = [t["step"] for t in m.events["tenders"]]
