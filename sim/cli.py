@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import __version__, metrics, output
 from .errors import InputError, suggest
+from .output import fmt_number
 from .params import regime_names
 from .scenario import DEFAULT_SCENARIO, describe_all, load
 
@@ -65,19 +66,6 @@ def _regime(text: str) -> str:
     return text
 
 
-def _fmt(v: float) -> str:
-    if v != v:
-        return "-"
-    a = abs(v)
-    if a >= 1000:
-        return f"{v:,.0f}"
-    if a >= 100:
-        return f"{v:.0f}"
-    if a >= 10:
-        return f"{v:.1f}"
-    return f"{v:.3f}"
-
-
 def print_table(rows: list[dict], outcomes: list[str]) -> None:
     """One row per regime: mean [95% interval] of each headline outcome."""
     arms = list(dict.fromkeys(r["regime"] for r in rows))
@@ -87,9 +75,9 @@ def print_table(rows: list[dict], outcomes: list[str]) -> None:
     for a in arms:
         for o in outcomes:
             r = cell[(a, o)]
-            txt = _fmt(r["mean"])
+            txt = fmt_number(r["mean"])
             if not math.isnan(r["ci_low"]):
-                txt += f" [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]"
+                txt += f" [{fmt_number(r['ci_low'])}, {fmt_number(r['ci_high'])}]"
             cells[(a, o)] = txt
     widths = {o: max(len(o), *(len(cells[(a, o)]) for a in arms)) for o in outcomes}
     print("  ".join(["regime".ljust(width)] + [o.rjust(widths[o]) for o in outcomes]))
@@ -135,7 +123,7 @@ def cmd_run(args) -> int:
         )
         output.figure(tmp / "outcomes.png", [result], f"{scenario.name}: {result.regime}")
     for name in metrics.HEADLINE:
-        print(f"{name:32s} {_fmt(result.summary[name])}")
+        print(f"{name:32s} {fmt_number(result.summary[name])}")
     print(
         f"gpps run: {scenario.params['steps']} months in {time.perf_counter() - start:.1f}s; "
         f"results in {out}",

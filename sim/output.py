@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -112,6 +113,20 @@ def _fmt(v):
     if hasattr(v, "item"):  # numpy scalars
         return _fmt(v.item())
     return v
+
+
+def fmt_number(v) -> str:
+    """A number for a printed table cell: a few significant digits, "-" when undefined."""
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "-"
+    a = abs(v)
+    if a >= 1000:
+        return f"{v:,.0f}"
+    if a >= 100:
+        return f"{v:.0f}"
+    if a >= 10:
+        return f"{v:.1f}"
+    return f"{v:.3f}"
 
 
 def write_csv(path: Path, rows: list[dict], columns: list[str] | None = None) -> None:

@@ -9,22 +9,11 @@ import math
 import pandas as pd
 
 from sim import metrics
+from sim.output import fmt_number
 
 from .i18n import outcome_label, regime_label, tr
 
-
-def fmt(v) -> str:
-    """A number for a table cell (as the CLI prints it)."""
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "-"
-    a = abs(v)
-    if a >= 1000:
-        return f"{v:,.0f}"
-    if a >= 100:
-        return f"{v:.0f}"
-    if a >= 10:
-        return f"{v:.1f}"
-    return f"{v:.3f}"
+fmt = fmt_number  # as the CLI prints numbers
 
 
 def money(v) -> str:
