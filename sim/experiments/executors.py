@@ -1,6 +1,6 @@
 """The one seam between a sweep and the machines that run it: a ``concurrent.futures.Executor``.
 
-``open_executor`` yields serial (``workers=1``), a spawn-context process pool (the default, all
+``open_executor`` yields serial (``workers=1``), a forkserver process pool (the default, all
 cores), or a Dask executor (``dask="local"`` for a LocalCluster, or a scheduler address).
 """
 
@@ -58,7 +58,7 @@ def open_executor(workers: int | None = None, dask: str | None = None) -> Iterat
         yield Pool(SerialExecutor(), 1, "serial")
     else:
         n = workers or cpu_count()
-        ctx = multiprocessing.get_context("spawn")
+        ctx = _context()
         executor = ProcessPoolExecutor(
             max_workers=n, mp_context=ctx, initializer=_exit_with_parent, initargs=(os.getpid(),)
         )
@@ -68,11 +68,33 @@ def open_executor(workers: int | None = None, dask: str | None = None) -> Iterat
             executor.shutdown(wait=True, cancel_futures=True)
 
 
+def _context():
+    """Workers forked from a server that has imported the model once (``forkserver``, where the
+    platform has it): starting a worker then costs a fork, not a fresh interpreter importing
+    Mesa, numpy, scipy and pandas. Elsewhere, ``spawn``."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["sim.run", "sim.experiments.worker"])
+    return ctx
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _exit_with_parent(parent: int, interval: float = 0.5) -> None:
-    """Pool initializer: end this worker once its parent is gone (e.g. after ``kill -9``)."""
+    """Pool initializer: end this worker once the sweep's process is gone (e.g. after
+    ``kill -9``). A forkserver worker's parent is the server, so the sweep's pid is watched."""
 
     def watch() -> None:
-        while os.getppid() == parent:
+        while _alive(parent) and os.getppid() != 1:
             time.sleep(interval)
         os._exit(1)
 
