@@ -382,13 +382,14 @@ class GppsModel(mesa.Model):
         pop.received[:] = 0.0
         pop.quality[:] = 0.0
         for prod in self.providers:
-            if not prod.arrangements and not getattr(prod, "active", False):
+            if not prod.arrangements and not (prod.active and prod.core_posts):
                 prod.month_wage_bill = 0.0
                 continue
             covered = prod.covered()
             prod.plan_staff(covered, first_month=self.steps == 1)
-            if not prod.arrangements and hasattr(prod, "active"):
-                prod.staff = 1.0 if prod.cash >= prod.post_cost or covered else 0.0
+            if not prod.arrangements:
+                affordable = covered or prod.cash >= prod.core_posts * prod.post_cost
+                prod.staff = prod.core_posts if affordable else 0.0
             wages = prod.produce()
             prod.month_wage_bill = wages
             self.ledger.transfer(prod.account, "economy", wages, "wages")

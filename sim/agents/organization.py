@@ -11,6 +11,8 @@ from .producer import Producer, _clip
 class SocialOrganization(Producer, mesa.Agent):
     """An organization. ``origin`` is ``founded`` (by a buyer), ``grassroots`` or ``external``."""
 
+    core_posts = 1.0
+
     def __init__(
         self,
         model,

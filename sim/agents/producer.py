@@ -30,6 +30,9 @@ class Producer:
     """Production state and rules. Subclasses set ``wage``, ``skill``, ``cost_factor``."""
 
     provider_id: int = -1
+    active: bool = True
+    #: Posts kept while the producer has no arrangement (an organization's core team).
+    core_posts: float = 0.0
     wage: float
     skill: float
     cost_factor: float = 1.0
