@@ -35,6 +35,19 @@ def wait_month(page, n: int) -> None:
     page.locator(".gpps-month", has_text=f"Month {n} of").wait_for()
 
 
+def enter(page, field, text: str, shown) -> None:
+    """Type ``text`` until the page shows ``shown`` (a locator): text typed while the page
+    re-renders can be lost, and a person then types it again."""
+    for attempt in range(3):
+        type_into(page, field, text)
+        try:
+            shown.wait_for(timeout=10_000)
+            return
+        except Exception:
+            if attempt == 2:
+                raise
+
+
 def settle(page, n: int) -> None:
     """Wait until the plots of month ``n`` are drawn: the page re-renders when they arrive, and
     a person types once it has settled (text typed during a re-render can be lost)."""
@@ -186,9 +199,8 @@ def test_an_invalid_input_shows_its_message_and_the_model_runs_on(new_page):
     step(page, 2)
     settle(page, 2)
     field = page.locator(".gpps-param-n_independent_orgs input")
-    type_into(page, field, "-3")
     box = page.locator(".gpps-param-n_independent_orgs")
-    box.get_by_text("expected a value in [0, 10000]").wait_for()
+    enter(page, field, "-3", box.get_by_text("expected a value in [0, 10000]"))
     assert month(page) == 2
     page.get_by_role("button", name="Reset").click()
     page.get_by_text("Fix the inputs marked in red").first.wait_for()
@@ -196,8 +208,7 @@ def test_an_invalid_input_shows_its_message_and_the_model_runs_on(new_page):
     step(page, 1)
     settle(page, 3)
     shot(page, "invalid_input")
-    type_into(page, field, "5")
-    page.get_by_text("Settings changed: press Reset").wait_for()
+    enter(page, field, "5", page.get_by_text("Settings changed: press Reset"))
     page.get_by_role("button", name="Reset").click()
     wait_month(page, 0)
 
@@ -237,10 +248,11 @@ def test_language_switch_relabels_everything_in_the_studys_terms(new_page):
 
 def test_compare_every_regime_with_intervals(new_page):
     page = new_page()
+    settle(page, 0)
     page.get_by_role("tab", name="Compare regimes").click()
-    type_into(page, page.locator(".gpps-compare-months input"), "12")
     # the server has the new value (a click can overtake a text field's update)
-    page.locator(".gpps-compare-plan", has_text="of 12 months").wait_for()
+    plan = page.locator(".gpps-compare-plan", has_text="of 12 months")
+    enter(page, page.locator(".gpps-compare-months input"), "12", plan)
     page.locator(".gpps-run-compare").click()
     table = page.locator(".gpps-compare-table")
     table.wait_for(timeout=90_000)
