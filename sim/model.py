@@ -66,6 +66,7 @@ class GppsModel(mesa.Model):
         self._spans: dict[int, tuple] = {}  # arrangement id -> (arrangement, its span)
         self._persons: dict[tuple, float] = {}  # communities -> persons living there
         self.providers: list = []
+        self._all_organizations: list[SocialOrganization] = []  # in creation order
         self.pending: Pending | None = None
         self._phases = None
         self.month_stats: dict = {}
@@ -213,6 +214,7 @@ class GppsModel(mesa.Model):
             communities=communities,
         )
         self.ledger.register(org.account, org)
+        self._all_organizations.append(org)
         if capital_from:
             self.ledger.transfer(capital_from, org.account, cash, "capital")
         self.add_provider(org)
@@ -247,7 +249,7 @@ class GppsModel(mesa.Model):
 
     def organizations(self) -> list[SocialOrganization]:
         """Active organizations, in creation order."""
-        return [o for o in self.agents_by_type.get(SocialOrganization, []) if o.active]
+        return [o for o in self._all_organizations if o.active]
 
     def persons_in(self, communities) -> float:
         """Persons living in ``communities`` (residents are fixed: counted once)."""
@@ -492,12 +494,12 @@ class GppsModel(mesa.Model):
         for org in orgs:
             org.fundraising = org.fundraising_effort()
             effort[org.provider_id] = org.fundraising
-        # residents give to the providers they know, by opinion and by how hard they are asked
+        # residents give to the providers they know, by opinion and by how hard they are
+        # asked: pool * share / lines * opinion * effort[provider], summed per provider
         pool = p["donor_pool_per_capita"] * pop.persons
-        prov, opinion, total, count = pop.opinions(len(self.providers))
-        gift = np.multiply(opinion, pool * p["donation_share_residents"] / len(self.lines))
-        gift *= effort.take(prov)  # pool * share / lines * opinion * effort[prov]
-        from_residents = np.bincount(prov, weights=gift, minlength=len(self.providers))
+        total, count = pop.opinion_of(len(self.providers))
+        from_residents = total * effort
+        from_residents *= pool * p["donation_share_residents"] / len(self.lines)
         local = pool * pop.n * (1 - p["donation_share_residents"])
         for org in orgs:
             amount = from_residents[
@@ -603,7 +605,7 @@ class GppsModel(mesa.Model):
         self._spans.pop(arr.id, None)
         lot.last_provider = arr.provider
         if not lot.arrangements:
-            self.population.provider[lot.residents, lot.line] = -1
+            self.population.set_provider((lot.residents, lot.line), -1)
         if reason != "expired":
             self.events["terminations"].append(
                 {
@@ -620,9 +622,7 @@ class GppsModel(mesa.Model):
     def found_affiliate(self, buyer, line: int) -> SocialOrganization:
         """The buyer founds a new affiliated organization, staffed and funded by itself."""
         p = buyer.params
-        k = 1 + sum(
-            1 for o in self.agents_by_type.get(SocialOrganization, []) if o.founded_by == buyer.name
-        )
+        k = 1 + sum(1 for o in self._all_organizations if o.founded_by == buyer.name)
         org = self.new_organization(
             f"{buyer.name}_affiliate_{k}",
             "founded",
@@ -788,7 +788,7 @@ class GppsModel(mesa.Model):
 
     def annual_accounts(self) -> None:
         year = self.steps // 12
-        for org in self.agents_by_type.get(SocialOrganization, []):
+        for org in self._all_organizations:
             if not org.active and org.cash <= 0 and not org.history:
                 continue
             t = org.trailing()

@@ -113,6 +113,8 @@ class Population:
         self.expectation = np.full(n, params["expectation_initial"])
         self.opinion = np.full((n, n_lines), 0.5)
         self.provider = np.full((n, n_lines), -1, dtype=np.int64)
+        self.provider.flags.writeable = False  # written by ``set_provider`` only
+        self._provider_version = 0
         self.received = np.zeros((n, n_lines))
         self.quality = np.zeros((n, n_lines))
         self.satisfaction = np.full(n, np.nan)
@@ -144,9 +146,26 @@ class Population:
     def _links(self) -> _Links:
         """What follows from ``provider`` (rebuilt only when its contents have changed)."""
         cached = self._links_cache
-        if cached is None or not _equal(cached.provider, self.provider):
-            cached = self._links_cache = _Links(self)
+        if cached is None or cached.version != self._provider_version:
+            # changed since; often back to what it was (an arrangement ended and renewed)
+            if cached is not None and _equal(cached.provider, self.provider):
+                cached.version = self._provider_version
+            else:
+                cached = self._links_cache = _Links(self)
         return cached
+
+    def set_provider(self, where, provider) -> None:
+        """``provider[where] = provider``: the one way to change who serves whom.
+
+        ``provider`` is read-only otherwise, so what follows from it (``_Links``) is rebuilt
+        exactly when it changes.
+        """
+        self.provider.flags.writeable = True
+        try:
+            self.provider[where] = provider
+        finally:
+            self.provider.flags.writeable = False
+        self._provider_version += 1
 
     def _row_sums(self, values: np.ndarray) -> np.ndarray:
         """Per-resident sums of ``values`` (one per pair with need), added in line order.
@@ -312,41 +331,28 @@ class Population:
             return
         old = self.opinion
         new = None
-        for lines, ties, count, lonely in self._links().word_of_mouth(net):
-            every_line = len(lines) == old.shape[1]
-            before = old if every_line else old[:, lines]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                mean = ties @ before  # sums over same-provider neighbours, in tie order
-                mean /= count  # count per resident, repeated per line
-            mean *= weight
-            after = before * (1 - weight)
-            after += mean  # (1 - weight) * before + weight * mean
-            after[lonely] = before[lonely]  # no neighbour with the same provider
-            if every_line:
-                new = after
+        for lines, mixing in self._links().word_of_mouth(net, weight):
+            if len(lines) == old.shape[1]:
+                new = mixing @ old  # (1 - weight) * own + weight * mean of the peers
             else:
                 new = old.copy() if new is None else new
-                new[:, lines] = after
+                new[:, lines] = mixing @ old[:, lines]
         self.opinion = new
 
     def opinion_of(self, n_providers: int) -> tuple[np.ndarray, np.ndarray]:
         """Sum and count of opinions held about each provider id (0..n_providers-1)."""
-        return self.opinions(n_providers)[2:]
-
-    def opinions(self, n_providers: int) -> tuple[np.ndarray, ...]:
-        """``provided()`` and ``opinion_of(n_providers)`` at once: ``(provider ids, opinions,
-        sum of opinions per provider id, count per provider id)``."""
         links = self._links()
         prov, opinion = self.provided(links)
         total = np.bincount(prov, weights=opinion, minlength=n_providers)
-        return prov, opinion, total, links.count(n_providers)
+        return total, links.count(n_providers)
 
     def reassign(self, who: np.ndarray, line: int, provider: int, prior: float) -> None:
         """Residents ``who`` (a boolean mask or indices) get a new provider for ``line``; those
         who change provider start from its reputation."""
         who = np.flatnonzero(who) if who.dtype == bool else who
         changed = who[self.provider[who, line] != provider]
-        self.provider[changed, line] = provider
+        if len(changed):
+            self.set_provider((changed, line), provider)
         self.opinion[changed, line] = prior
 
 
@@ -392,6 +398,7 @@ class _Links:
     """What the monthly updates need from one state of ``provider`` (a copy is kept)."""
 
     def __init__(self, pop: Population):
+        self.version = pop._provider_version
         self.provider = pop.provider.copy()
         flat = self.provider.ravel()
         served = (pop.need > 0) & (self.provider >= 0) & pop.eligible
@@ -419,15 +426,16 @@ class _Links:
             self._counts[n_providers] = np.bincount(self.known_provider, minlength=n_providers)
         return self._counts[n_providers]
 
-    def word_of_mouth(self, net: Network) -> list[tuple]:
-        """Per group of lines with the same ties: ``(lines, ties, count, lonely)``.
+    def word_of_mouth(self, net: Network, weight: float) -> list[tuple]:
+        """Per group of lines with the same ties: ``(lines, mixing)``.
 
-        ``ties`` is a sparse 0/1 matrix of the ties between residents with the same provider
-        on those lines, ``count`` each resident's number of such ties (as floats, repeated
-        for each of the lines: shape ``(n, len(lines))``) and ``lonely`` the residents with
-        none.
+        ``mixing`` is the sparse matrix of one month of word of mouth on those lines: row
+        ``i`` holds ``1 - weight`` for resident ``i`` itself and ``weight / k`` for each of
+        its ``k`` neighbours with the same provider, or just 1 if it has none. One product
+        with the opinions is the whole update.
         """
-        if self._talk is None or self._talk[0] is not net:
+        key = (net, weight)
+        if self._talk is None or self._talk[0] != key:
             n, n_lines = self.provider.shape
             groups: list[tuple[np.ndarray, list[int]]] = []
             for j in range(n_lines):
@@ -441,11 +449,21 @@ class _Links:
                     groups.append((same, [j]))
             built = []
             for same, lines in groups:
-                ties_per_row = np.bincount(net.src[same], minlength=n)
-                indptr = np.concatenate([[0], np.cumsum(ties_per_row)])
-                count = np.repeat(ties_per_row.astype(float), len(lines)).reshape(n, len(lines))
-                dst = net.dst[same]
-                ties = sparse.csr_matrix((np.ones(len(dst)), dst, indptr), shape=(n, n))
-                built.append((lines, ties, count, np.flatnonzero(ties_per_row == 0)))
-            self._talk = (net, built)
+                src, dst = net.src[same], net.dst[same]  # sorted by src
+                ties = np.bincount(src, minlength=n)
+                indptr = np.zeros(n + 1, dtype=np.int64)
+                np.cumsum(ties + 1, out=indptr[1:])
+                # each row: the resident itself (1 - weight, or 1 without peers), then its
+                # peers (weight / number of peers each)
+                indices = np.empty(indptr[-1], dtype=np.int32)
+                values = np.empty(indptr[-1])
+                first = indptr[:-1]
+                indices[first] = np.arange(n)
+                values[first] = np.where(ties > 0, 1.0 - weight, 1.0)
+                peer = np.arange(len(src)) + src + 1  # k-th tie of row i: indptr[i] + 1 + k
+                indices[peer] = dst
+                values[peer] = (weight / np.maximum(ties, 1))[src]
+                mixing = sparse.csr_matrix((values, indices, indptr), shape=(n, n))
+                built.append((lines, mixing))
+            self._talk = (key, built)
         return self._talk[1]

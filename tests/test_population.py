@@ -38,7 +38,7 @@ def test_word_of_mouth_moves_opinions_toward_neighbours_with_the_same_provider()
         }
     )
     pop = Population(s.params, s.lines, seed=1)
-    pop.provider[:, 0] = 0
+    pop.set_provider((slice(None), 0), 0)
     pop.opinion[:, 0] = 0.5
     pop.opinion[:150, 0] = 0.1
     spread = pop.opinion[:, 0].std()
@@ -46,7 +46,8 @@ def test_word_of_mouth_moves_opinions_toward_neighbours_with_the_same_provider()
     assert pop.opinion[:, 0].std() < spread
     assert pop.opinion[:, 0].mean() == pytest.approx(0.3, abs=0.03)
     before = pop.opinion.copy()
-    pop.provider[:, 0] = np.arange(300)  # nobody shares a provider: nothing to talk about
+    # nobody shares a provider: nothing to talk about
+    pop.set_provider((slice(None), 0), np.arange(300))
     pop.talk(0.3)
     assert np.array_equal(before, pop.opinion)
 

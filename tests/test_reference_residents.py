@@ -25,8 +25,8 @@ def _population(seed: int, n: int = 1000, **params) -> Population:
     pop = Population(s.params, s.lines, seed=seed)
     rng = np.random.default_rng(seed)
     shape = pop.need.shape
-    pop.provider[:] = rng.integers(-1, 4, size=shape)
-    pop.provider[: n // 10] = 2  # a block sharing one provider on every line
+    pop.set_provider(slice(None), rng.integers(-1, 4, size=shape))
+    pop.set_provider(slice(0, n // 10), 2)  # a block sharing one provider on every line
     pop.received[:] = pop.need * rng.uniform(0, 1.3, size=shape)
     pop.quality[:] = np.where(pop.provider >= 0, rng.uniform(0, 1, size=shape), 0.0)
     pop.opinion[:] = rng.uniform(0, 1, size=shape)
@@ -69,8 +69,8 @@ def test_talk_matches_the_per_resident_reference(seed, lines):
     pop.talk(0.3)
     reference.talk(ref, 0.3)
     np.testing.assert_allclose(pop.opinion, ref.opinion, rtol=1e-12, atol=1e-12)
-    pop.provider[:, 0] = np.arange(pop.n)  # nobody shares a provider on line 0 any more
-    ref.provider[:, 0] = np.arange(pop.n)
+    for p in (pop, ref):  # nobody shares a provider on line 0 any more
+        p.set_provider((slice(None), 0), np.arange(pop.n))
     before = pop.opinion.copy()
     pop.talk(0.3)
     reference.talk(ref, 0.3)
@@ -79,12 +79,15 @@ def test_talk_matches_the_per_resident_reference(seed, lines):
 
 
 def test_a_changed_provider_is_seen_by_the_fast_path():
-    """The fast path caches what follows from ``provider``; a write in place must show."""
+    """The fast path caches what follows from ``provider``: a change must show, and a write
+    that would go around ``set_provider`` is refused."""
     pop, params = _population(4)
     ref = _copy(pop)
+    with pytest.raises(ValueError, match="read-only"):
+        pop.provider[0, 0] = 3
     for step in range(3):
         for p in (pop, ref):
-            p.provider[step * 100 : step * 100 + 300] = -1 if step == 1 else step
+            p.set_provider(slice(step * 100, step * 100 + 300), -1 if step == 1 else step)
         pop.experience(params, np.random.default_rng(step))
         reference.experience(ref, params, np.random.default_rng(step))
         pop.talk(0.3)
