@@ -343,8 +343,7 @@ class Population:
         """Sum and count of opinions held about each provider id (0..n_providers-1)."""
         links = self._links()
         prov, opinion = self.provided(links)
-        total = np.bincount(prov, weights=opinion, minlength=n_providers)
-        return total, links.count(n_providers)
+        return links.by_provider(n_providers) @ opinion, links.count(n_providers)
 
     def reassign(self, who: np.ndarray, line: int, provider: int, prior: float) -> None:
         """Residents ``who`` (a boolean mask or indices) get a new provider for ``line``; those
@@ -418,6 +417,7 @@ class _Links:
         self.known = None if known.all() else np.flatnonzero(known)
         self.known_provider = flat if self.known is None else flat[self.known]
         self._counts: dict[int, np.ndarray] = {}
+        self._by_provider: dict[int, sparse.csr_matrix] = {}
         self._talk: tuple | None = None
 
     def count(self, n_providers: int) -> np.ndarray:
@@ -425,6 +425,19 @@ class _Links:
         if n_providers not in self._counts:
             self._counts[n_providers] = np.bincount(self.known_provider, minlength=n_providers)
         return self._counts[n_providers]
+
+    def by_provider(self, n_providers: int) -> sparse.csr_matrix:
+        """0/1 matrix, provider id × pair with a provider: ``@ values`` sums them per provider
+        (in pair order, as ``np.bincount(known_provider, weights=values)`` does)."""
+        if n_providers not in self._by_provider:
+            prov = self.known_provider
+            order = np.argsort(prov, kind="stable")
+            indptr = np.zeros(n_providers + 1, dtype=np.int64)
+            np.cumsum(self.count(n_providers), out=indptr[1:])
+            self._by_provider[n_providers] = sparse.csr_matrix(
+                (np.ones(len(prov)), order, indptr), shape=(n_providers, len(prov))
+            )
+        return self._by_provider[n_providers]
 
     def word_of_mouth(self, net: Network, weight: float) -> list[tuple]:
         """Per group of lines with the same ties: ``(lines, mixing)``.

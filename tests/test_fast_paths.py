@@ -152,6 +152,22 @@ def test_sums_over_pairs_with_need_are_the_row_sums(lines):
     assert np.array_equal(pop._needy_sums(padded), pop._row_sums(values)[pop._needy])
 
 
+@pytest.mark.parametrize("unserved", [0.0, 0.3])
+def test_opinion_sums_per_provider_are_bincounts(unserved):
+    s = scenario({}, n_residents=3000, population=15000, n_service_lines=2)
+    pop = Population(s.params, s.lines, seed=5)
+    rng = np.random.default_rng(5)
+    provider = rng.integers(0, 7, size=pop.provider.shape)
+    provider[rng.random(provider.shape) < unserved] = -1
+    pop.set_provider(slice(None), provider)
+    pop.opinion[:] = rng.normal(size=pop.opinion.shape) * rng.lognormal(0, 3, pop.opinion.shape)
+    total, count = pop.opinion_of(9)
+    served = provider.ravel() >= 0
+    prov, opinion = provider.ravel()[served], pop.opinion.ravel()[served]
+    assert np.array_equal(total, np.bincount(prov, weights=opinion, minlength=9))
+    assert np.array_equal(count, np.bincount(prov, minlength=9))
+
+
 def test_complaint_counts_are_count_nonzero():
     rng = np.random.default_rng(4)
     complained = rng.random((3000, 3)) < 0.01
