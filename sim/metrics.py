@@ -435,15 +435,15 @@ def step_outcomes(model) -> dict[str, float]:
     out["shading_undetected"] = _wmean(
         [0.0 if a.caught else a.shade_m for a in arrs], hours, total_hours
     )
-    sat = pop.satisfaction
-    ok, loc, mig, c = pop.groups(~np.isnan(sat))  # residents with a defined satisfaction
-    defined = sat.take(ok)
-    out["satisfaction_mean"] = float(defined.mean()) if len(ok) else math.nan
+    defined, (loc, mig, c, count) = pop.satisfied()  # residents with a defined satisfaction
+    out["satisfaction_mean"] = float(defined.mean()) if len(defined) else math.nan
     out["satisfaction_local_migrant_gap"] = (
-        float(sat.take(loc).mean() - sat.take(mig).mean()) if len(loc) and len(mig) else math.nan
+        float(defined.take(loc).mean() - defined.take(mig).mean())
+        if len(loc) and len(mig)
+        else math.nan
     )
-    if len(ok):
-        count = pop.group_counts().tolist()  # np.bincount(c)
+    if len(defined):
+        count = count.tolist()  # np.bincount(c)
         sums = np.bincount(c, weights=defined).tolist()
         means = [x / k for x, k in zip(sums, count) if k > 0]  # k: max(k, 1) where k > 0
         out["satisfaction_sd_communities"] = _std(means)

@@ -141,6 +141,7 @@ class Population:
         self._spans: dict = {}
         self._links_cache: _Links | None = None
         self._groups_cache: tuple | None = None
+        self._satisfied: tuple | None = None  # (satisfaction, its defined values)
 
     # -- cached structure ---------------------------------------------------------------------
     def _links(self) -> _Links:
@@ -218,23 +219,34 @@ class Population:
             self._spans[key] = (base, span)
         return span
 
-    def groups(self, mask: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Indices of the residents in ``mask``: all, locals, migrants; and their communities.
+    def satisfied(self) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+        """Satisfaction of the residents for whom it is defined (not NaN), in resident order,
+        and ``(locals, migrants, communities, residents per community)`` of them (locals and
+        migrants as positions in the first array).
 
-        Cached for the last mask (in the model: residents with need, whose satisfaction is
-        defined).
+        ``experience`` leaves the values at hand (those residents are the ones with need); a
+        ``satisfaction`` set otherwise is read as it is.
         """
-        cached = self._groups_cache
-        if cached is None or not _equal(cached[0], mask):
-            every = np.flatnonzero(mask)
-            migrant = self.migrant[every]
-            groups = (every, every[~migrant], every[migrant], self.community[every])
-            cached = self._groups_cache = (mask.copy(), groups, np.bincount(groups[3]))
-        return cached[1]
+        sat = self.satisfaction
+        last = self._satisfied
+        if last is not None and last[0] is sat:
+            return last[1], self._groups(self._needy)
+        every = np.flatnonzero(~np.isnan(sat))
+        return sat.take(every), self._groups(every)
 
-    def group_counts(self) -> np.ndarray:
-        """``np.bincount`` of the communities of the last ``groups``: residents per community."""
-        return self._groups_cache[2]
+    def _groups(self, every: np.ndarray) -> tuple[np.ndarray, ...]:
+        cached = self._groups_cache
+        if cached is None or not (cached[0] is every or _equal(cached[0], every)):
+            migrant = self.migrant[every]
+            community = self.community[every]
+            groups = (
+                np.flatnonzero(~migrant),
+                np.flatnonzero(migrant),
+                community,
+                np.bincount(community),
+            )
+            cached = self._groups_cache = (every, groups)
+        return cached[1]
 
     def provided(self, links: _Links | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Provider ids and opinions of the (resident, line) pairs with a provider, row-major."""
@@ -282,8 +294,11 @@ class Population:
         pad = self._scratch  # pair values, then a zero
         np.multiply(sat, need, out=pad[:-1])
         satisfaction = np.full(n, np.nan)
-        satisfaction[self._needy] = self._needy_sums(pad) / self._needy_need
+        values = self._needy_sums(pad)
+        values /= self._needy_need
+        satisfaction[self._needy] = values
         self.satisfaction = satisfaction
+        self._satisfied = (satisfaction, values)
         # expectations adapt to the quality perceived, weighted by need on the lines served
         served_perceived = perceived if every else np.where(links.served, perceived, 0)
         np.multiply(served_perceived, need, out=pad[:-1])

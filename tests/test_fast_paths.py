@@ -168,6 +168,26 @@ def test_opinion_sums_per_provider_are_bincounts(unserved):
     assert np.array_equal(count, np.bincount(prov, minlength=9))
 
 
+def test_satisfied_residents_after_experience_are_the_defined_satisfactions():
+    s = scenario({}, n_residents=3000, population=15000, n_service_lines=3, migrant_share=0.3)
+    pop = Population(s.params, s.lines, seed=6)
+    rng = np.random.default_rng(6)
+    pop.set_provider(slice(None), rng.integers(-1, 4, size=pop.provider.shape))
+    pop.received[:] = pop.need * rng.uniform(0, 1.3, size=pop.need.shape)
+    pop.quality[:] = rng.uniform(0, 1, size=pop.need.shape)
+    pop.experience(s.params, rng)
+    fast, (loc, mig, comm, count) = pop.satisfied()
+    pop.satisfaction = pop.satisfaction.copy()  # not the one experience left: read as it is
+    plain, groups = pop.satisfied()
+    every = np.flatnonzero(~np.isnan(pop.satisfaction))
+    assert np.array_equal(fast, plain) and np.array_equal(plain, pop.satisfaction[every])
+    for a, b in zip((loc, mig, comm, count), groups):
+        assert np.array_equal(a, b)
+    assert np.array_equal(fast[loc], pop.satisfaction[every[~pop.migrant[every]]])
+    assert np.array_equal(fast[mig], pop.satisfaction[every[pop.migrant[every]]])
+    assert np.array_equal(count, np.bincount(pop.community[every]))
+
+
 def test_complaint_counts_are_count_nonzero():
     rng = np.random.default_rng(4)
     complained = rng.random((3000, 3)) < 0.01
