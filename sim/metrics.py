@@ -407,7 +407,7 @@ def step_outcomes(model) -> dict[str, float]:
         out[f"outlay_{src}"] = v / persons
     received = pop.received
     out["units_delivered"] = float(received.sum())
-    out["qa_units"] = float((received * pop.quality).sum())
+    out["qa_units"] = float((received * pop.quality).sum())  # (np.dot: BLAS threads spin)
     out["need_total"] = pop.total_need  # float(pop.need.sum()): need is fixed
     out["governance_cost"] = led.flow(dst_prefix="governance:")
     out["tendering_cost"] = led.flow(kind_prefix="governance:contract:tendering")

@@ -288,9 +288,8 @@ class Population:
             sat *= judged
         else:
             sat = np.where(links.served, met * judged, 0.0)
-        line_satisfaction = np.full((n, n_lines), np.nan)
-        line_satisfaction.ravel()[users] = sat
-        self.line_satisfaction = line_satisfaction
+        # undefined (NaN) where there is no need: only the pairs with need are written
+        self.line_satisfaction.ravel()[users] = sat
         pad = self._scratch  # pair values, then a zero
         np.multiply(sat, need, out=pad[:-1])
         satisfaction = np.full(n, np.nan)
@@ -325,14 +324,13 @@ class Population:
         complained = np.zeros((n, n_lines), dtype=bool)
         complained.ravel()[pairs] = complaint
         self.complained = complained
-        opinion = self.opinion.copy()
-        flat = opinion.ravel()
+        self.opinion = np.ascontiguousarray(self.opinion)  # (it is: ``flat`` is a view)
+        flat = self.opinion.ravel()
         mixed = flat.take(pairs)
         mixed *= 0.5
         judged *= 0.5
         mixed += judged  # 0.5 * opinion + 0.5 * judged
         flat[pairs] = mixed
-        self.opinion = opinion
 
     def talk(self, weight: float) -> None:
         """Word of mouth: opinions move toward those of neighbours who share the provider.
