@@ -407,7 +407,8 @@ def step_outcomes(model) -> dict[str, float]:
         out[f"outlay_{src}"] = v / persons
     received = pop.received
     out["units_delivered"] = float(received.sum())
-    out["qa_units"] = float((received * pop.quality).sum())  # (np.dot: BLAS threads spin)
+    # Σ received × quality in one pass (np.dot would start BLAS threads that spin)
+    out["qa_units"] = float(np.einsum("ij,ij->", received, pop.quality))
     out["need_total"] = pop.total_need  # float(pop.need.sum()): need is fixed
     out["governance_cost"] = led.flow(dst_prefix="governance:")
     out["tendering_cost"] = led.flow(kind_prefix="governance:contract:tendering")
@@ -435,7 +436,8 @@ def step_outcomes(model) -> dict[str, float]:
     out["shading_undetected"] = _wmean(
         [0.0 if a.caught else a.shade_m for a in arrs], hours, total_hours
     )
-    defined, (loc, mig, c, count) = pop.satisfied()  # residents with a defined satisfaction
+    # residents with a defined satisfaction
+    defined, (loc, mig, per_community, count) = pop.satisfied()
     out["satisfaction_mean"] = float(defined.mean()) if len(defined) else math.nan
     out["satisfaction_local_migrant_gap"] = (
         float(defined.take(loc).mean() - defined.take(mig).mean())
@@ -444,7 +446,7 @@ def step_outcomes(model) -> dict[str, float]:
     )
     if len(defined):
         count = count.tolist()  # np.bincount(c)
-        sums = np.bincount(c, weights=defined).tolist()
+        sums = (per_community @ defined).tolist()  # np.bincount(communities, weights=...)
         means = [x / k for x, k in zip(sums, count) if k > 0]  # k: max(k, 1) where k > 0
         out["satisfaction_sd_communities"] = _std(means)
     else:

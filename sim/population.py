@@ -221,8 +221,9 @@ class Population:
 
     def satisfied(self) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
         """Satisfaction of the residents for whom it is defined (not NaN), in resident order,
-        and ``(locals, migrants, communities, residents per community)`` of them (locals and
-        migrants as positions in the first array).
+        and ``(locals, migrants, per community, residents per community)`` of them: locals and
+        migrants as positions in the first array, ``per community @ values`` the sums of their
+        values per community.
 
         ``experience`` leaves the values at hand (those residents are the ones with need); a
         ``satisfaction`` set otherwise is read as it is.
@@ -239,11 +240,12 @@ class Population:
         if cached is None or not (cached[0] is every or _equal(cached[0], every)):
             migrant = self.migrant[every]
             community = self.community[every]
+            count = np.bincount(community)
             groups = (
                 np.flatnonzero(~migrant),
                 np.flatnonzero(migrant),
-                community,
-                np.bincount(community),
+                _summing(community, count),
+                count,
             )
             cached = self._groups_cache = (every, groups)
         return cached[1]
@@ -396,6 +398,18 @@ def _draws_at(rng: np.random.Generator, positions: np.ndarray, size: int) -> np.
     return out
 
 
+def _summing(ids: np.ndarray, counts: np.ndarray) -> sparse.csr_matrix:
+    """0/1 matrix, group × item, of items in groups ``ids`` (``counts``: their bincount).
+
+    ``@ values`` sums the values per group in item order, the sums
+    ``np.bincount(ids, weights=values)`` makes, in one pass without its checks.
+    """
+    order = np.argsort(ids, kind="stable")
+    indptr = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    return sparse.csr_matrix((np.ones(len(ids)), order, indptr), shape=(len(counts), len(ids)))
+
+
 def _equal(a: np.ndarray, b: np.ndarray) -> bool:
     """``np.array_equal`` of two arrays, without its conversions."""
     return a.shape == b.shape and bool((a == b).all())
@@ -440,16 +454,9 @@ class _Links:
         return self._counts[n_providers]
 
     def by_provider(self, n_providers: int) -> sparse.csr_matrix:
-        """0/1 matrix, provider id × pair with a provider: ``@ values`` sums them per provider
-        (in pair order, as ``np.bincount(known_provider, weights=values)`` does)."""
+        """``_summing`` matrix of the pairs with a provider, by provider id."""
         if n_providers not in self._by_provider:
-            prov = self.known_provider
-            order = np.argsort(prov, kind="stable")
-            indptr = np.zeros(n_providers + 1, dtype=np.int64)
-            np.cumsum(self.count(n_providers), out=indptr[1:])
-            self._by_provider[n_providers] = sparse.csr_matrix(
-                (np.ones(len(prov)), order, indptr), shape=(n_providers, len(prov))
-            )
+            self._by_provider[n_providers] = _summing(self.known_provider, self.count(n_providers))
         return self._by_provider[n_providers]
 
     def word_of_mouth(self, net: Network, weight: float) -> list[tuple]:

@@ -176,13 +176,16 @@ def test_satisfied_residents_after_experience_are_the_defined_satisfactions():
     pop.received[:] = pop.need * rng.uniform(0, 1.3, size=pop.need.shape)
     pop.quality[:] = rng.uniform(0, 1, size=pop.need.shape)
     pop.experience(s.params, rng)
-    fast, (loc, mig, comm, count) = pop.satisfied()
+    fast, (loc, mig, per_community, count) = pop.satisfied()
     pop.satisfaction = pop.satisfaction.copy()  # not the one experience left: read as it is
     plain, groups = pop.satisfied()
     every = np.flatnonzero(~np.isnan(pop.satisfaction))
     assert np.array_equal(fast, plain) and np.array_equal(plain, pop.satisfaction[every])
-    for a, b in zip((loc, mig, comm, count), groups):
+    for a, b in zip((loc, mig, count), groups[:2] + groups[3:]):
         assert np.array_equal(a, b)
+    sums = np.bincount(pop.community[every], weights=fast)
+    assert np.array_equal(per_community @ fast, sums)
+    assert np.array_equal(groups[2] @ plain, sums)
     assert np.array_equal(fast[loc], pop.satisfaction[every[~pop.migrant[every]]])
     assert np.array_equal(fast[mig], pop.satisfaction[every[pop.migrant[every]]])
     assert np.array_equal(count, np.bincount(pop.community[every]))
