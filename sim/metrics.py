@@ -326,9 +326,14 @@ _RATIOS = [o for o in OUTCOMES if o.summary == "ratio"]
 
 
 def _wmean(values, weights, total: float | None = None) -> float:
-    """Weighted mean; ``total`` is ``float(np.sum(weights))`` if already known."""
-    w = float(np.sum(weights)) if total is None else total
-    return float(np.dot(values, weights) / w) if w > 0 else math.nan
+    """Weighted mean of a few numbers; ``total`` is ``sum(weights)`` if already known."""
+    w = _sum(weights) if total is None else total
+    if not w > 0:
+        return math.nan
+    dot = 0.0
+    for v, x in zip(values, weights):
+        dot += v * x
+    return dot / w
 
 
 # Small sums as numpy computes them, without numpy's overhead per call: numpy adds fewer than 8
@@ -428,8 +433,8 @@ def step_outcomes(model) -> dict[str, float]:
         out[o.name] = _ratio(out[o.num], out[o.den], o.scale)
 
     arrs = [a for b in model.buyers for a in b.arrangements()]
-    hours = np.array([a.delivered for a in arrs])
-    total_hours = float(np.sum(hours))
+    hours = [a.delivered for a in arrs]
+    total_hours = _sum(hours)
     out["quality_measurable"] = _wmean([a.quality_m for a in arrs], hours, total_hours)
     out["quality_nonmeasurable"] = _wmean([a.quality_n for a in arrs], hours, total_hours)
     out["quality_mean"] = _wmean([a.quality for a in arrs], hours, total_hours)
