@@ -473,7 +473,9 @@ class _Links:
             groups: list[tuple[np.ndarray, list[int]]] = []
             for j in range(n_lines):
                 prov = self.provider[:, j]
-                same = (prov[net.src] == prov[net.dst]) & (prov[net.src] >= 0)
+                at_src = prov[net.src]
+                same = at_src == prov[net.dst]
+                same &= at_src >= 0
                 for mask, lines in groups:
                     if np.array_equal(mask, same):
                         lines.append(j)
