@@ -147,11 +147,12 @@ def measure_all(config: dict, quick: bool, sweep: bool, log) -> dict:
     if sweep:
         from .sweep import throughput
 
-        log("sweep throughput: 40 runs on 1 and on 2 workers, with a pure-CPU control")
+        log("sweep throughput: 40 runs on 1 and on 2 workers, with a pure-CPU control (3 rounds)")
         result = throughput()
         samples = result["samples"]
         summary["sweep"] = {
             "config": result["config"],
+            "cold_sweep": result["cold_sweep"],
             "samples": samples,
             **{
                 k: _stats([s[k] for s in samples])
@@ -243,7 +244,9 @@ def table(result: dict) -> str:
             f"worker, {_range(w['runs_per_s_2'], '.2f')} on 2; speed-up "
             f"{_range(w['sweep_speedup'], '.2f')}; control speed-up "
             f"{_range(w['control_speedup'], '.2f')}; efficiency {_range(w['efficiency'], '.2f')}"
-            f"; {w['worker_processes_2']} worker processes; {w['failed']} failed runs"
+            f"; {w['worker_processes_2']} worker processes; {w['failed']} failed runs; "
+            f"warm-up sweep ({w['cold_sweep']['runs']} runs, the process server's one import): "
+            f"{w['cold_sweep']['seconds']:.2f} s"
         )
     lines += ["", "| target | value | bound | met |", "|---|---:|---:|:---:|"]
     for t in result["targets"]:
