@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
+from . import kernels
 from .rng import stream
 
 
@@ -129,15 +130,6 @@ class Population:
         self._needy = np.flatnonzero(self._need_total > 0)
         self._needy_need = self._need_total[self._needy]
         self.total_need = float(need.sum())
-        # per-resident sums over the pairs with need, for fewer than 8 lines: column k of
-        # ``_sum_index`` is each resident's k-th pair (or the zero after the last pair), so
-        # adding the columns in order adds each resident's pairs in line order
-        if n_lines < 8:
-            counts = np.bincount(self._user_row, minlength=n)[self._needy]
-            first = np.cumsum(counts) - counts
-            k = np.arange(n_lines)[:, None]
-            self._sum_index = np.where(k < counts, first + k, len(self._users))
-        self._scratch = np.zeros(len(self._users) + 1)  # pair values, and a zero after them
         self._spans: dict = {}
         self._links_cache: _Links | None = None
         self._groups_cache: tuple | None = None
@@ -167,35 +159,6 @@ class Population:
         finally:
             self.provider.flags.writeable = False
         self._provider_version += 1
-
-    def _row_sums(self, values: np.ndarray) -> np.ndarray:
-        """Per-resident sums of ``values`` (one per pair with need), added in line order.
-
-        Equal to the dense ``(n, lines)`` array's ``.sum(axis=1)`` (zeros elsewhere), which
-        numpy adds one by one for fewer than 8 lines and pairwise from 8 on.
-        """
-        n, n_lines = self.need.shape
-        if n_lines < 8:
-            return np.bincount(self._user_row, weights=values, minlength=n)
-        dense = np.zeros(n * n_lines)
-        dense[self._users] = values
-        return dense.reshape(n, n_lines).sum(axis=1)
-
-    def _needy_sums(self, padded: np.ndarray) -> np.ndarray:
-        """``_row_sums`` of the residents with need (``_needy``), the same numbers.
-
-        ``padded`` holds one value per pair with need and a zero after them. With fewer than
-        8 lines each resident's values are added one by one in line order, as ``bincount``
-        adds them (adding the padding zero changes nothing); otherwise by ``_row_sums``.
-        """
-        n_lines = self.need.shape[1]
-        if n_lines >= 8:
-            return self._row_sums(padded[:-1])[self._needy]
-        index = self._sum_index
-        out = padded.take(index[0])
-        for k in range(1, n_lines):
-            out += padded.take(index[k])
-        return out
 
     def span(self, users: np.ndarray, line: int):
         """``(where, need, total, with_need)`` of ``users`` on ``line``.
@@ -273,66 +236,38 @@ class Population:
         """
         links = self._links()
         n, n_lines = self.need.shape
-        users, need, every = self._users, self._user_need, links.every_served
-        # the same operations as the formulas in the comments, in place where they can be
-        perceived = self.quality.take(users)
-        perceived += self._user_taste  # quality + taste
-        judged = self.expectation.take(self._user_row)
-        np.subtract(perceived, judged, out=judged)
-        judged *= params["satisfaction_slope"]
-        judged += 0.5
-        np.clip(judged, 0, 1, out=judged)  # clip(0.5 + slope * (perceived - expectation), 0, 1)
-        met = self.received.take(users)
-        met /= need
-        np.minimum(met, 1, out=met)  # min(received / need, 1)
-        if every:
-            sat = met
-            sat *= judged
-        else:
-            sat = np.where(links.served, met * judged, 0.0)
-        # undefined (NaN) where there is no need: only the pairs with need are written
-        self.line_satisfaction.ravel()[users] = sat
-        pad = self._scratch  # pair values, then a zero
-        np.multiply(sat, need, out=pad[:-1])
+        self.opinion = np.ascontiguousarray(self.opinion)  # (it is: updated through a flat view)
+        values = np.empty(len(self._needy))
+        unhappy = np.empty(len(links.served_pairs), dtype=np.int64)
+        n_unhappy = kernels.experience(
+            self._users,
+            self._user_row,
+            self._user_need,
+            self._user_taste,
+            links.served,
+            self._needy_need,
+            self.quality.ravel(),
+            self.received.ravel(),
+            float(params["satisfaction_slope"]),
+            float(params["expectation_adapt"]),
+            float(params["complaint_threshold"]),
+            self.expectation,
+            self.opinion.ravel(),
+            self.line_satisfaction.ravel(),  # NaN where there is no need: never written
+            values,
+            unhappy,
+        )
         satisfaction = np.full(n, np.nan)
-        values = self._needy_sums(pad)
-        values /= self._needy_need
         satisfaction[self._needy] = values
         self.satisfaction = satisfaction
         self._satisfied = (satisfaction, values)
-        # expectations adapt to the quality perceived, weighted by need on the lines served
-        served_perceived = perceived if every else np.where(links.served, perceived, 0)
-        np.multiply(served_perceived, need, out=pad[:-1])
-        mean_perceived = self._needy_sums(pad)
-        if links.adapting_at is not None:  # some residents with need are served on no line
-            mean_perceived = mean_perceived[links.adapting_at]
-        mean_perceived /= links.adapting_weight
-        adapting = links.adapting
-        expectation = self.expectation.take(adapting)
-        mean_perceived -= expectation
-        mean_perceived *= params["expectation_adapt"]
-        mean_perceived += expectation  # expectation + adapt * (mean perceived - expectation)
-        self.expectation[adapting] = mean_perceived
-        # served pairs: opinions of the provider, complaints
-        pairs = links.served_pairs
-        if not every:
-            judged = judged[links.served]
         # one uniform per (resident, line), drawn as rng.random((n, lines)); only the draws
         # of served pairs judged below the threshold decide anything
-        complaint = judged < params["complaint_threshold"]
-        unhappy = np.flatnonzero(complaint)
-        draws = _draws_at(rng, pairs.take(unhappy), n * n_lines)
-        complaint[unhappy] = draws < params["complaint_propensity"]
+        at = links.served_pairs.take(unhappy[:n_unhappy])
+        draws = _draws_at(rng, at, n * n_lines)
         complained = np.zeros((n, n_lines), dtype=bool)
-        complained.ravel()[pairs] = complaint
+        complained.ravel()[at[draws < params["complaint_propensity"]]] = True
         self.complained = complained
-        self.opinion = np.ascontiguousarray(self.opinion)  # (it is: ``flat`` is a view)
-        flat = self.opinion.ravel()
-        mixed = flat.take(pairs)
-        mixed *= 0.5
-        judged *= 0.5
-        mixed += judged  # 0.5 * opinion + 0.5 * judged
-        flat[pairs] = mixed
 
     def talk(self, weight: float) -> None:
         """Word of mouth: opinions move toward those of neighbours who share the provider.
@@ -430,16 +365,6 @@ class _Links:
         served = (pop.need > 0) & (self.provider >= 0) & pop.eligible
         self.served = served.ravel()[pop._users]  # per pair with need: eligible and provided
         self.served_pairs = pop._users[self.served]
-        self.weight = np.where(served, pop.need, 0.0).sum(axis=1)
-        self.adapting = np.flatnonzero(self.weight > 0)
-        self.adapting_weight = self.weight[self.adapting]
-        self.every_served = bool(self.served.all())  # every pair with need
-        # where the adapting residents are among those with need (None: they are the same)
-        self.adapting_at = (
-            None
-            if len(self.adapting) == len(pop._needy)
-            else np.searchsorted(pop._needy, self.adapting)
-        )
         known = flat >= 0
         self.known = None if known.all() else np.flatnonzero(known)
         self.known_provider = flat if self.known is None else flat[self.known]

@@ -142,16 +142,6 @@ def test_small_sums_means_medians_and_deviations_are_numpys():
 
 
 # -- residents --------------------------------------------------------------------------------
-@pytest.mark.parametrize("lines", [1, 2, 3, 7, 8, 9])
-def test_sums_over_pairs_with_need_are_the_row_sums(lines):
-    s = scenario({}, n_residents=2000, population=10000, n_service_lines=lines)
-    pop = Population(s.params, s.lines, seed=lines)
-    rng = np.random.default_rng(lines)
-    values = rng.normal(size=len(pop._users)) * rng.lognormal(0, 3, size=len(pop._users))
-    padded = np.append(values, 0.0)
-    assert np.array_equal(pop._needy_sums(padded), pop._row_sums(values)[pop._needy])
-
-
 @pytest.mark.parametrize("unserved", [0.0, 0.3])
 def test_opinion_sums_per_provider_are_bincounts(unserved):
     s = scenario({}, n_residents=3000, population=15000, n_service_lines=2)

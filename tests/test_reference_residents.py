@@ -51,7 +51,7 @@ def _assert_same(fast: Population, ref: Population) -> None:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-@pytest.mark.parametrize("lines", [1, 2, 3])
+@pytest.mark.parametrize("lines", [1, 2, 3, 9])
 def test_experience_matches_the_per_resident_reference(seed, lines):
     pop, params = _population(seed, n_service_lines=lines)
     ref = _copy(pop)

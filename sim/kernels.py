@@ -1,0 +1,95 @@
+"""Compiled loops for the residents' monthly update (numba; compiled on first import, then
+loaded from its on-disk cache).
+
+Each kernel does in one pass what would otherwise take a dozen numpy passes over the
+(resident, line) pairs, each gathering from and scattering to ``n``-long arrays. They follow
+the formulas of ``Population``'s docstrings operation by operation (no fast-math), so their
+numbers are those of the plain formulas; ``tests/test_reference_residents.py`` compares them
+with a per-resident reference in plain Python.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_INDEX = "int64[::1]"
+_VALUES = "float64[::1]"
+_EXPERIENCE = (
+    f"int64({_INDEX}, {_INDEX}, {_VALUES}, {_VALUES}, boolean[::1], {_VALUES}, {_VALUES}, "
+    f"{_VALUES}, float64, float64, float64, {_VALUES}, {_VALUES}, {_VALUES}, {_VALUES}, "
+    f"{_INDEX})"
+)
+
+
+@njit(_EXPERIENCE, cache=True)  # compiled (or loaded from the cache) on import
+def experience(
+    users: np.ndarray,
+    user_row: np.ndarray,
+    user_need: np.ndarray,
+    user_taste: np.ndarray,
+    served: np.ndarray,
+    needy_need: np.ndarray,
+    quality: np.ndarray,
+    received: np.ndarray,
+    slope: float,
+    adapt: float,
+    threshold: float,
+    expectation: np.ndarray,
+    opinion: np.ndarray,
+    line_satisfaction: np.ndarray,
+    satisfaction: np.ndarray,
+    unhappy: np.ndarray,
+) -> int:
+    """Judge, satisfy, adapt expectations and update opinions; find the unhappy served pairs.
+
+    ``users`` are the flat indices (into ``n × lines`` arrays, row-major) of the pairs with
+    need, sorted; ``user_row``, ``user_need``, ``user_taste`` and ``served`` are per pair;
+    ``needy_need`` is the total need of each resident with need, in resident order.
+    ``quality``, ``received``, ``opinion`` and ``line_satisfaction`` are flat views.
+    Writes ``satisfaction`` (one per resident with need), ``expectation``, ``opinion`` and
+    ``line_satisfaction`` in place, and the positions among the served pairs of those judged
+    below ``threshold`` into ``unhappy``; returns how many there are.
+    """
+    n_pairs = len(users)
+    k = 0  # pair
+    resident = 0  # among the residents with need
+    s = 0  # among the served pairs
+    n_unhappy = 0
+    while k < n_pairs:
+        row = user_row[k]
+        expected = expectation[row]
+        sat_sum = 0.0  # satisfaction × need over the resident's lines, in line order
+        perceived_sum = 0.0  # perceived quality × need over the lines served
+        weight = 0.0  # need on the lines served
+        while k < n_pairs and user_row[k] == row:
+            u = users[k]
+            need = user_need[k]
+            perceived = quality[u] + user_taste[k]
+            judged = perceived - expected
+            judged *= slope
+            judged += 0.5
+            judged = min(max(judged, 0.0), 1.0)
+            met = min(received[u] / need, 1.0)
+            sat = 0.0
+            if served[k]:
+                sat = met * judged
+                perceived_sum += perceived * need
+                weight += need
+                opinion[u] = 0.5 * opinion[u] + 0.5 * judged
+                if judged < threshold:
+                    unhappy[n_unhappy] = s
+                    n_unhappy += 1
+                s += 1
+            line_satisfaction[u] = sat
+            sat_sum += sat * need
+            k += 1
+        satisfaction[resident] = sat_sum / needy_need[resident]
+        if weight > 0:
+            mean = perceived_sum / weight
+            mean -= expected
+            mean *= adapt
+            mean += expected
+            expectation[row] = mean
+        resident += 1
+    return n_unhappy
