@@ -11,7 +11,7 @@ with a per-resident reference in plain Python.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
 
 _INDEX = "int64[::1]"
 _VALUES = "float64[::1]"
@@ -93,3 +93,35 @@ def experience(
             expectation[row] = mean
         resident += 1
     return n_unhappy
+
+
+@njit(
+    [
+        f"float64[::1](int64[::1], {_VALUES}, int64)",
+        types.float64[::1](  # read-only ids (``Population.provider``)
+            types.Array(types.int64, 1, "C", readonly=True), types.float64[::1], types.int64
+        ),
+    ],
+    cache=True,
+)
+def group_sums(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Sums of ``values`` per ``group`` id (ids below 0 are left out), added in item order:
+    the sums ``np.bincount(group[group >= 0], weights=values[group >= 0], minlength=n_groups)``
+    makes."""
+    out = np.zeros(n_groups)
+    for i in range(len(group)):
+        g = group[i]
+        if g >= 0:
+            out[g] += values[i]
+    return out
+
+
+@njit(f"UniTuple(float64, 2)({_VALUES}, {_VALUES})", cache=True)
+def delivered(received: np.ndarray, quality: np.ndarray) -> tuple[float, float]:
+    """Hours received and hours × quality, summed over every (resident, line) pair."""
+    hours = 0.0
+    adjusted = 0.0
+    for i in range(len(received)):
+        hours += received[i]
+        adjusted += received[i] * quality[i]
+    return hours, adjusted

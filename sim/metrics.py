@@ -14,6 +14,8 @@ from functools import partial
 import mesa
 import numpy as np
 
+from . import kernels
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -410,10 +412,9 @@ def step_outcomes(model) -> dict[str, float]:
     out["outlay_private"] = private / persons
     for src, v in by_source.items():
         out[f"outlay_{src}"] = v / persons
-    received = pop.received
-    out["units_delivered"] = float(received.sum())
-    # Σ received × quality in one pass (np.dot would start BLAS threads that spin)
-    out["qa_units"] = float(np.einsum("ij,ij->", received, pop.quality))
+    units, qa_units = kernels.delivered(pop.received.ravel(), pop.quality.ravel())
+    out["units_delivered"] = units
+    out["qa_units"] = qa_units  # Σ hours received × their quality
     out["need_total"] = pop.total_need  # float(pop.need.sum()): need is fixed
     out["governance_cost"] = led.flow(dst_prefix="governance:")
     out["tendering_cost"] = led.flow(kind_prefix="governance:contract:tendering")
@@ -442,7 +443,7 @@ def step_outcomes(model) -> dict[str, float]:
         [0.0 if a.caught else a.shade_m for a in arrs], hours, total_hours
     )
     # residents with a defined satisfaction
-    defined, (loc, mig, per_community, count) = pop.satisfied()
+    defined, (loc, mig, communities, count) = pop.satisfied()
     out["satisfaction_mean"] = float(defined.mean()) if len(defined) else math.nan
     out["satisfaction_local_migrant_gap"] = (
         float(defined.take(loc).mean() - defined.take(mig).mean())
@@ -451,7 +452,7 @@ def step_outcomes(model) -> dict[str, float]:
     )
     if len(defined):
         count = count.tolist()  # np.bincount(c)
-        sums = (per_community @ defined).tolist()  # np.bincount(communities, weights=...)
+        sums = kernels.group_sums(communities, defined, len(count)).tolist()
         means = [x / k for x, k in zip(sums, count) if k > 0]  # k: max(k, 1) where k > 0
         out["satisfaction_sd_communities"] = _std(means)
     else:

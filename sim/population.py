@@ -184,9 +184,8 @@ class Population:
 
     def satisfied(self) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
         """Satisfaction of the residents for whom it is defined (not NaN), in resident order,
-        and ``(locals, migrants, per community, residents per community)`` of them: locals and
-        migrants as positions in the first array, ``per community @ values`` the sums of their
-        values per community.
+        and ``(locals, migrants, communities, residents per community)`` of them (locals and
+        migrants as positions in the first array).
 
         ``experience`` leaves the values at hand (those residents are the ones with need); a
         ``satisfaction`` set otherwise is read as it is.
@@ -207,18 +206,11 @@ class Population:
             groups = (
                 np.flatnonzero(~migrant),
                 np.flatnonzero(migrant),
-                _summing(community, count),
+                community.astype(np.int64),
                 count,
             )
             cached = self._groups_cache = (every, groups)
         return cached[1]
-
-    def provided(self, links: _Links | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Provider ids and opinions of the (resident, line) pairs with a provider, row-major."""
-        links = links or self._links()
-        if links.known is None:
-            return self.provider.ravel(), self.opinion.ravel()
-        return links.known_provider, self.opinion.take(links.known)
 
     # -- monthly update ----------------------------------------------------------------------
     def experience(self, params: dict, rng: np.random.Generator) -> None:
@@ -291,9 +283,8 @@ class Population:
 
     def opinion_of(self, n_providers: int) -> tuple[np.ndarray, np.ndarray]:
         """Sum and count of opinions held about each provider id (0..n_providers-1)."""
-        links = self._links()
-        prov, opinion = self.provided(links)
-        return links.by_provider(n_providers) @ opinion, links.count(n_providers)
+        total = kernels.group_sums(self.provider.ravel(), self.opinion.ravel(), n_providers)
+        return total, self._links().count(n_providers)
 
     def reassign(self, who: np.ndarray, line: int, provider: int, prior: float) -> None:
         """Residents ``who`` (a boolean mask or indices) get a new provider for ``line``; those
@@ -333,18 +324,6 @@ def _draws_at(rng: np.random.Generator, positions: np.ndarray, size: int) -> np.
     return out
 
 
-def _summing(ids: np.ndarray, counts: np.ndarray) -> sparse.csr_matrix:
-    """0/1 matrix, group × item, of items in groups ``ids`` (``counts``: their bincount).
-
-    ``@ values`` sums the values per group in item order, the sums
-    ``np.bincount(ids, weights=values)`` makes, in one pass without its checks.
-    """
-    order = np.argsort(ids, kind="stable")
-    indptr = np.zeros(len(counts) + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    return sparse.csr_matrix((np.ones(len(ids)), order, indptr), shape=(len(counts), len(ids)))
-
-
 def _equal(a: np.ndarray, b: np.ndarray) -> bool:
     """``np.array_equal`` of two arrays, without its conversions."""
     return a.shape == b.shape and bool((a == b).all())
@@ -361,28 +340,18 @@ class _Links:
     def __init__(self, pop: Population):
         self.version = pop._provider_version
         self.provider = pop.provider.copy()
-        flat = self.provider.ravel()
         served = (pop.need > 0) & (self.provider >= 0) & pop.eligible
         self.served = served.ravel()[pop._users]  # per pair with need: eligible and provided
         self.served_pairs = pop._users[self.served]
-        known = flat >= 0
-        self.known = None if known.all() else np.flatnonzero(known)
-        self.known_provider = flat if self.known is None else flat[self.known]
         self._counts: dict[int, np.ndarray] = {}
-        self._by_provider: dict[int, sparse.csr_matrix] = {}
         self._talk: tuple | None = None
 
     def count(self, n_providers: int) -> np.ndarray:
         """Pairs served by each provider id."""
         if n_providers not in self._counts:
-            self._counts[n_providers] = np.bincount(self.known_provider, minlength=n_providers)
+            known = self.provider[self.provider >= 0]
+            self._counts[n_providers] = np.bincount(known, minlength=n_providers)
         return self._counts[n_providers]
-
-    def by_provider(self, n_providers: int) -> sparse.csr_matrix:
-        """``_summing`` matrix of the pairs with a provider, by provider id."""
-        if n_providers not in self._by_provider:
-            self._by_provider[n_providers] = _summing(self.known_provider, self.count(n_providers))
-        return self._by_provider[n_providers]
 
     def word_of_mouth(self, net: Network, weight: float) -> list[tuple]:
         """Per group of lines with the same ties: ``(lines, mixing)``.

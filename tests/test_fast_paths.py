@@ -14,7 +14,7 @@ import mesa
 import numpy as np
 import pytest
 
-from sim import metrics
+from sim import kernels, metrics
 from sim.agents.producer import Producer, _clip
 from sim.ledger import Ledger
 from sim.model import GppsModel, _Complaints
@@ -166,19 +166,29 @@ def test_satisfied_residents_after_experience_are_the_defined_satisfactions():
     pop.received[:] = pop.need * rng.uniform(0, 1.3, size=pop.need.shape)
     pop.quality[:] = rng.uniform(0, 1, size=pop.need.shape)
     pop.experience(s.params, rng)
-    fast, (loc, mig, per_community, count) = pop.satisfied()
+    fast, (loc, mig, communities, count) = pop.satisfied()
     pop.satisfaction = pop.satisfaction.copy()  # not the one experience left: read as it is
     plain, groups = pop.satisfied()
     every = np.flatnonzero(~np.isnan(pop.satisfaction))
     assert np.array_equal(fast, plain) and np.array_equal(plain, pop.satisfaction[every])
-    for a, b in zip((loc, mig, count), groups[:2] + groups[3:]):
+    for a, b in zip((loc, mig, communities, count), groups):
         assert np.array_equal(a, b)
-    sums = np.bincount(pop.community[every], weights=fast)
-    assert np.array_equal(per_community @ fast, sums)
-    assert np.array_equal(groups[2] @ plain, sums)
+    assert np.array_equal(communities, pop.community[every])
+    sums = np.bincount(communities, weights=fast)
+    assert np.array_equal(kernels.group_sums(communities, fast, len(count)), sums)
     assert np.array_equal(fast[loc], pop.satisfaction[every[~pop.migrant[every]]])
     assert np.array_equal(fast[mig], pop.satisfaction[every[pop.migrant[every]]])
     assert np.array_equal(count, np.bincount(pop.community[every]))
+
+
+def test_hours_delivered_and_quality_adjusted_are_the_sums():
+    rng = np.random.default_rng(7)
+    received = rng.lognormal(0, 2, size=(5000, 3)) * (rng.random((5000, 3)) < 0.3)
+    quality = rng.random((5000, 3))
+    hours, adjusted = kernels.delivered(received.ravel(), quality.ravel())
+    assert hours == pytest.approx(received.sum(), rel=1e-13)
+    assert adjusted == pytest.approx((received * quality).sum(), rel=1e-13)
+    assert math.fsum(received.ravel()) == pytest.approx(hours, rel=1e-13)
 
 
 def test_complaint_counts_are_count_nonzero():
