@@ -125,3 +125,40 @@ def delivered(received: np.ndarray, quality: np.ndarray) -> tuple[float, float]:
         hours += received[i]
         adjusted += received[i] * quality[i]
     return hours, adjusted
+
+
+@njit(
+    "void(int64[::1], int32[::1], float64[::1], float64[::1], float64[:, ::1], float64[:, ::1])",
+    cache=True,
+)
+def talk(
+    indptr: np.ndarray,
+    peers: np.ndarray,
+    own: np.ndarray,
+    share: np.ndarray,
+    before: np.ndarray,
+    after: np.ndarray,
+) -> None:
+    """One month of word of mouth: ``after[i] = own[i] × before[i] + share[i] × Σ before[j]``
+    over resident ``i``'s peers ``j`` (``peers[indptr[i]:indptr[i + 1]]``), on every column."""
+    n, n_lines = before.shape
+    if n_lines == 2:  # the common case, with the sums kept in registers
+        for i in range(n):
+            sum0 = 0.0
+            sum1 = 0.0
+            for t in range(indptr[i], indptr[i + 1]):
+                j = peers[t]
+                sum0 += before[j, 0]
+                sum1 += before[j, 1]
+            after[i, 0] = own[i] * before[i, 0] + share[i] * sum0
+            after[i, 1] = own[i] * before[i, 1] + share[i] * sum1
+        return
+    sums = np.empty(n_lines)
+    for i in range(n):
+        sums[:] = 0.0
+        for t in range(indptr[i], indptr[i + 1]):
+            j = peers[t]
+            for c in range(n_lines):
+                sums[c] += before[j, c]
+        for c in range(n_lines):
+            after[i, c] = own[i] * before[i, c] + share[i] * sums[c]

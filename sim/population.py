@@ -8,7 +8,6 @@ ones at once (ODD element 3).
 from __future__ import annotations
 
 import numpy as np
-from scipy import sparse
 
 from . import kernels
 from .rng import stream
@@ -271,14 +270,15 @@ class Population:
         net = self.network
         if weight <= 0 or len(net.src) == 0:
             return
-        old = self.opinion
-        new = None
-        for lines, mixing in self._links().word_of_mouth(net, weight):
+        old = np.ascontiguousarray(self.opinion)
+        new = np.empty_like(old)
+        for lines, indptr, peers, own, share in self._links().word_of_mouth(net, weight):
             if len(lines) == old.shape[1]:
-                new = mixing @ old  # (1 - weight) * own + weight * mean of the peers
+                kernels.talk(indptr, peers, own, share, old, new)
             else:
-                new = old.copy() if new is None else new
-                new[:, lines] = mixing @ old[:, lines]
+                after = np.empty((old.shape[0], len(lines)))
+                kernels.talk(indptr, peers, own, share, np.ascontiguousarray(old[:, lines]), after)
+                new[:, lines] = after
         self.opinion = new
 
     def opinion_of(self, n_providers: int) -> tuple[np.ndarray, np.ndarray]:
@@ -354,12 +354,12 @@ class _Links:
         return self._counts[n_providers]
 
     def word_of_mouth(self, net: Network, weight: float) -> list[tuple]:
-        """Per group of lines with the same ties: ``(lines, mixing)``.
+        """Per group of lines with the same ties: ``(lines, indptr, peers, own, share)``.
 
-        ``mixing`` is the sparse matrix of one month of word of mouth on those lines: row
-        ``i`` holds ``1 - weight`` for resident ``i`` itself and ``weight / k`` for each of
-        its ``k`` neighbours with the same provider, or just 1 if it has none. One product
-        with the opinions is the whole update.
+        Resident ``i``'s peers on those lines, its neighbours with the same provider, are
+        ``peers[indptr[i]:indptr[i + 1]]``; a month of word of mouth keeps ``own[i]`` of its
+        opinion (``1 - weight``, or 1 without peers) and adds ``share[i]`` (``weight / k``
+        for ``k`` peers) of each peer's (``kernels.talk``).
         """
         key = (net, weight)
         if self._talk is None or self._talk[0] != key:
@@ -378,21 +378,11 @@ class _Links:
                     groups.append((same, [j]))
             built = []
             for same, lines in groups:
-                src, dst = net.src[same], net.dst[same]  # sorted by src
-                ties = np.bincount(src, minlength=n)
+                ties = np.bincount(net.src[same], minlength=n)  # net.src is sorted
                 indptr = np.zeros(n + 1, dtype=np.int64)
-                np.cumsum(ties + 1, out=indptr[1:])
-                # each row: the resident itself (1 - weight, or 1 without peers), then its
-                # peers (weight / number of peers each)
-                indices = np.empty(indptr[-1], dtype=np.int32)
-                values = np.empty(indptr[-1])
-                first = indptr[:-1]
-                indices[first] = np.arange(n)
-                values[first] = np.where(ties > 0, 1.0 - weight, 1.0)
-                peer = np.arange(len(src)) + src + 1  # k-th tie of row i: indptr[i] + 1 + k
-                indices[peer] = dst
-                values[peer] = (weight / np.maximum(ties, 1))[src]
-                mixing = sparse.csr_matrix((values, indices, indptr), shape=(n, n))
-                built.append((lines, mixing))
+                np.cumsum(ties, out=indptr[1:])
+                own = np.where(ties > 0, 1.0 - weight, 1.0)
+                share = weight / np.maximum(ties, 1)
+                built.append((lines, indptr, net.dst[same], own, share))
             self._talk = (key, built)
         return self._talk[1]
