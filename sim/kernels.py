@@ -162,3 +162,24 @@ def talk(
                 sums[c] += before[j, c]
         for c in range(n_lines):
             after[i, c] = own[i] * before[i, c] + share[i] * sums[c]
+
+
+@njit(f"void({_VALUES}, {_VALUES}, int64, int64, int64, {_VALUES}, float64, float64)", cache=True)
+def serve(
+    received: np.ndarray,
+    quality: np.ndarray,
+    n_lines: int,
+    line: int,
+    first: int,
+    need: np.ndarray,
+    share: float,
+    level: float,
+) -> None:
+    """Residents ``first, first + 1, …`` (one per value of ``need``) receive ``share`` of
+    their ``need`` on ``line``, at quality ``level`` (``received`` and ``quality`` are flat
+    views of ``n × n_lines`` arrays)."""
+    at = first * n_lines + line
+    for i in range(len(need)):
+        received[at] = need[i] * share
+        quality[at] = level
+        at += n_lines

@@ -7,7 +7,7 @@ from bisect import bisect_left
 import mesa
 import numpy as np
 
-from . import metrics
+from . import kernels, metrics
 from .agents import GovernmentBuyer, Resident, SocialOrganization
 from .agents.buyer import FUNDING_SOURCES
 from .agents.producer import DETECTION_TOLERANCE
@@ -383,6 +383,8 @@ class GppsModel(mesa.Model):
         pop = self.population
         pop.received[:] = 0.0
         pop.quality[:] = 0.0
+        received, quality = pop.received.ravel(), pop.quality.ravel()  # views
+        n_lines = pop.received.shape[1]
         for prod in self.providers:
             if not prod.arrangements and not (prod.active and prod.core_posts):
                 prod.month_wage_bill = 0.0
@@ -400,8 +402,14 @@ class GppsModel(mesa.Model):
                 line = arr.lot.line
                 users, need, total, _ = self._span(arr)
                 if total > 0:
-                    pop.received[users, line] = need * min(arr.delivered / total, 1.0)
-                    pop.quality[users, line] = arr.quality
+                    share = min(arr.delivered / total, 1.0)
+                    if isinstance(users, slice):  # consecutive residents, as a lot's are
+                        kernels.serve(
+                            received, quality, n_lines, line, users.start, need, share, arr.quality
+                        )
+                    else:
+                        pop.received[users, line] = need * share
+                        pop.quality[users, line] = arr.quality
 
     def residents_experience(self) -> None:
         """Residents judge, complain and talk (vectorised, synchronous)."""
