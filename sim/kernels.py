@@ -11,14 +11,14 @@ with a per-resident reference in plain Python.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, types
+from numba import njit
 
 _INDEX = "int64[::1]"
 _VALUES = "float64[::1]"
 _EXPERIENCE = (
     f"int64({_INDEX}, {_INDEX}, {_VALUES}, {_VALUES}, boolean[::1], {_VALUES}, {_VALUES}, "
     f"{_VALUES}, float64, float64, float64, {_VALUES}, {_VALUES}, {_VALUES}, {_VALUES}, "
-    f"{_INDEX})"
+    f"{_VALUES}, {_INDEX})"
 )
 
 
@@ -39,6 +39,7 @@ def experience(
     opinion: np.ndarray,
     line_satisfaction: np.ndarray,
     satisfaction: np.ndarray,
+    defined: np.ndarray,
     unhappy: np.ndarray,
 ) -> int:
     """Judge, satisfy, adapt expectations and update opinions; find the unhappy served pairs.
@@ -47,9 +48,10 @@ def experience(
     need, sorted; ``user_row``, ``user_need``, ``user_taste`` and ``served`` are per pair;
     ``needy_need`` is the total need of each resident with need, in resident order.
     ``quality``, ``received``, ``opinion`` and ``line_satisfaction`` are flat views.
-    Writes ``satisfaction`` (one per resident with need), ``expectation``, ``opinion`` and
-    ``line_satisfaction`` in place, and the positions among the served pairs of those judged
-    below ``threshold`` into ``unhappy``; returns how many there are.
+    Writes ``expectation``, ``opinion``, ``line_satisfaction`` and ``satisfaction`` (per
+    resident) in place, the satisfaction of each resident with need into ``defined`` too, and
+    the positions among the served pairs of those judged below ``threshold`` into
+    ``unhappy``; returns how many there are.
     """
     n_pairs = len(users)
     k = 0  # pair
@@ -84,7 +86,8 @@ def experience(
             line_satisfaction[u] = sat
             sat_sum += sat * need
             k += 1
-        satisfaction[resident] = sat_sum / needy_need[resident]
+        defined[resident] = sat_sum / needy_need[resident]
+        satisfaction[row] = defined[resident]
         if weight > 0:
             mean = perceived_sum / weight
             mean -= expected
@@ -93,27 +96,6 @@ def experience(
             expectation[row] = mean
         resident += 1
     return n_unhappy
-
-
-@njit(
-    [
-        f"float64[::1](int64[::1], {_VALUES}, int64)",
-        types.float64[::1](  # read-only ids (``Population.provider``)
-            types.Array(types.int64, 1, "C", readonly=True), types.float64[::1], types.int64
-        ),
-    ],
-    cache=True,
-)
-def group_sums(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
-    """Sums of ``values`` per ``group`` id (ids below 0 are left out), added in item order:
-    the sums ``np.bincount(group[group >= 0], weights=values[group >= 0], minlength=n_groups)``
-    makes."""
-    out = np.zeros(n_groups)
-    for i in range(len(group)):
-        g = group[i]
-        if g >= 0:
-            out[g] += values[i]
-    return out
 
 
 @njit(f"UniTuple(float64, 2)({_VALUES}, {_VALUES})", cache=True)

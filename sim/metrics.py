@@ -452,7 +452,7 @@ def step_outcomes(model) -> dict[str, float]:
     )
     if len(defined):
         count = count.tolist()  # np.bincount(c)
-        sums = kernels.group_sums(communities, defined, len(count)).tolist()
+        sums = communities.sums(defined, len(count)).tolist()
         means = [x / k for x, k in zip(sums, count) if k > 0]  # k: max(k, 1) where k > 0
         out["satisfaction_sd_communities"] = _std(means)
     else:

@@ -184,7 +184,7 @@ class Population:
     def satisfied(self) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
         """Satisfaction of the residents for whom it is defined (not NaN), in resident order,
         and ``(locals, migrants, communities, residents per community)`` of them (locals and
-        migrants as positions in the first array).
+        migrants as positions in the first array, communities as ``_Runs``).
 
         ``experience`` leaves the values at hand (those residents are the ones with need); a
         ``satisfaction`` set otherwise is read as it is.
@@ -205,7 +205,7 @@ class Population:
             groups = (
                 np.flatnonzero(~migrant),
                 np.flatnonzero(migrant),
-                community.astype(np.int64),
+                _Runs(community),
                 count,
             )
             cached = self._groups_cache = (every, groups)
@@ -229,6 +229,7 @@ class Population:
         n, n_lines = self.need.shape
         self.opinion = np.ascontiguousarray(self.opinion)  # (it is: updated through a flat view)
         values = np.empty(len(self._needy))
+        satisfaction = np.full(n, np.nan)  # undefined without need
         unhappy = np.empty(len(links.served_pairs), dtype=np.int64)
         n_unhappy = kernels.experience(
             self._users,
@@ -245,11 +246,10 @@ class Population:
             self.expectation,
             self.opinion.ravel(),
             self.line_satisfaction.ravel(),  # NaN where there is no need: never written
+            satisfaction,
             values,
             unhappy,
         )
-        satisfaction = np.full(n, np.nan)
-        satisfaction[self._needy] = values
         self.satisfaction = satisfaction
         self._satisfied = (satisfaction, values)
         # one uniform per (resident, line), drawn as rng.random((n, lines)); only the draws
@@ -283,8 +283,11 @@ class Population:
 
     def opinion_of(self, n_providers: int) -> tuple[np.ndarray, np.ndarray]:
         """Sum and count of opinions held about each provider id (0..n_providers-1)."""
-        total = kernels.group_sums(self.provider.ravel(), self.opinion.ravel(), n_providers)
-        return total, self._links().count(n_providers)
+        links = self._links()
+        total = np.zeros(n_providers)
+        for j, runs in enumerate(links.runs()):
+            total += runs.sums(self.opinion[:, j], n_providers)
+        return total, links.count(n_providers)
 
     def reassign(self, who: np.ndarray, line: int, provider: int, prior: float) -> None:
         """Residents ``who`` (a boolean mask or indices) get a new provider for ``line``; those
@@ -324,6 +327,25 @@ def _draws_at(rng: np.random.Generator, positions: np.ndarray, size: int) -> np.
     return out
 
 
+class _Runs:
+    """A sequence of group ids as runs of equal ids (-1: in no group), to sum values per group
+    run by run: few runs when the ids come in blocks, as lots' providers and communities do."""
+
+    def __init__(self, ids: np.ndarray):
+        starts = np.flatnonzero(ids[1:] != ids[:-1]) + 1
+        self.starts = np.concatenate([[0], starts]) if len(ids) else starts
+        run_ids = ids[self.starts]
+        self.kept = np.flatnonzero(run_ids >= 0)
+        self.ids = run_ids[self.kept]
+
+    def sums(self, values: np.ndarray, n_groups: int) -> np.ndarray:
+        """Sum of ``values`` (one per id) per group id ``0..n_groups-1``."""
+        if not len(self.starts):
+            return np.zeros(n_groups)
+        per_run = np.add.reduceat(values, self.starts).take(self.kept)
+        return np.bincount(self.ids, weights=per_run, minlength=n_groups)
+
+
 def _equal(a: np.ndarray, b: np.ndarray) -> bool:
     """``np.array_equal`` of two arrays, without its conversions."""
     return a.shape == b.shape and bool((a == b).all())
@@ -344,7 +366,14 @@ class _Links:
         self.served = served.ravel()[pop._users]  # per pair with need: eligible and provided
         self.served_pairs = pop._users[self.served]
         self._counts: dict[int, np.ndarray] = {}
+        self._runs: list[_Runs] | None = None
         self._talk: tuple | None = None
+
+    def runs(self) -> list[_Runs]:
+        """Each line's providers as ``_Runs``."""
+        if self._runs is None:
+            self._runs = [_Runs(self.provider[:, j]) for j in range(self.provider.shape[1])]
+        return self._runs
 
     def count(self, n_providers: int) -> np.ndarray:
         """Pairs served by each provider id."""
