@@ -165,3 +165,23 @@ def serve(
         received[at] = need[i] * share
         quality[at] = level
         at += n_lines
+
+
+@njit("Tuple((int64[::1], int32[::1]))(int64[::1], int32[::1], int64[:])", cache=True)
+def shared_ties(indptr: np.ndarray, dst: np.ndarray, provider: np.ndarray):
+    """Each resident's neighbours with the same provider as itself (none without a provider):
+    ``(indptr, peers)`` of those ties, in the network's order (``indptr``, ``dst``: its CSR)."""
+    n = len(indptr) - 1
+    kept = np.zeros(n + 1, dtype=np.int64)
+    peers = np.empty(len(dst), dtype=np.int32)
+    m = 0
+    for i in range(n):
+        p = provider[i]
+        if p >= 0:
+            for t in range(indptr[i], indptr[i + 1]):
+                j = dst[t]
+                if provider[j] == p:
+                    peers[m] = j
+                    m += 1
+        kept[i + 1] = m
+    return kept, peers[:m].copy()

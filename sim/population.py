@@ -392,26 +392,18 @@ class _Links:
         """
         key = (net, weight)
         if self._talk is None or self._talk[0] != key:
-            n, n_lines = self.provider.shape
-            groups: list[tuple[np.ndarray, list[int]]] = []
+            n_lines = self.provider.shape[1]
+            built: list[tuple] = []
             for j in range(n_lines):
-                prov = self.provider[:, j]
-                at_src = prov[net.src]
-                same = at_src == prov[net.dst]
-                same &= at_src >= 0
-                for mask, lines in groups:
-                    if np.array_equal(mask, same):
+                indptr, peers = kernels.shared_ties(net.indptr, net.dst, self.provider[:, j])
+                for lines, other_indptr, other_peers, _, _ in built:
+                    if np.array_equal(indptr, other_indptr) and np.array_equal(peers, other_peers):
                         lines.append(j)
                         break
                 else:
-                    groups.append((same, [j]))
-            built = []
-            for same, lines in groups:
-                ties = np.bincount(net.src[same], minlength=n)  # net.src is sorted
-                indptr = np.zeros(n + 1, dtype=np.int64)
-                np.cumsum(ties, out=indptr[1:])
-                own = np.where(ties > 0, 1.0 - weight, 1.0)
-                share = weight / np.maximum(ties, 1)
-                built.append((lines, indptr, net.dst[same], own, share))
+                    ties = np.diff(indptr)
+                    own = np.where(ties > 0, 1.0 - weight, 1.0)
+                    share = weight / np.maximum(ties, 1)
+                    built.append(([j], indptr, peers, own, share))
             self._talk = (key, built)
         return self._talk[1]
