@@ -613,7 +613,7 @@ class GppsModel(mesa.Model):
         self._spans.pop(arr.id, None)
         lot.last_provider = arr.provider
         if not lot.arrangements:
-            self.population.set_provider((lot.residents, lot.line), -1)
+            self.population.unassign(lot.residents, lot.line)
         if reason != "expired":
             self.events["terminations"].append(
                 {

@@ -293,10 +293,32 @@ class Population:
         """Residents ``who`` (a boolean mask or indices) get a new provider for ``line``; those
         who change provider start from its reputation."""
         who = np.flatnonzero(who) if who.dtype == bool else who
-        changed = who[self.provider[who, line] != provider]
+        block = _block(who)
+        if block is not None:  # consecutive residents, as a lot's are: views, not copies
+            changed = self.provider[block, line] != provider
+            if changed.all():
+                self.set_provider((block, line), provider)
+                self.opinion[block, line] = prior
+                return
+            changed = np.flatnonzero(changed) + block.start
+        else:
+            changed = who[self.provider[who, line] != provider]
         if len(changed):
             self.set_provider((changed, line), provider)
         self.opinion[changed, line] = prior
+
+    def unassign(self, who: np.ndarray, line: int) -> None:
+        """Residents ``who`` (indices) have no provider for ``line`` any more."""
+        block = _block(who)
+        self.set_provider((who if block is None else block, line), -1)
+
+
+def _block(who: np.ndarray) -> slice | None:
+    """``who`` as a slice if it holds consecutive increasing indices, else ``None``."""
+    n = len(who)
+    if n and who[-1] - who[0] + 1 == n and (n == 1 or bool((np.diff(who) == 1).all())):
+        return slice(int(who[0]), int(who[0]) + n)
+    return None
 
 
 def _draws_at(rng: np.random.Generator, positions: np.ndarray, size: int) -> np.ndarray:

@@ -200,6 +200,29 @@ def test_hours_delivered_and_quality_adjusted_are_the_sums():
     assert math.fsum(received.ravel()) == pytest.approx(hours, rel=1e-13)
 
 
+def test_reassigning_a_block_of_residents_is_reassigning_their_indices():
+    s = scenario({}, n_residents=2000, population=10000, n_service_lines=2)
+    pops = [Population(s.params, s.lines, seed=8) for _ in range(2)]
+    rng = np.random.default_rng(8)
+    start = rng.integers(0, 3, size=pops[0].provider.shape)
+    for pop in pops:
+        pop.set_provider(slice(None), start)
+    for lo, hi, line, provider in [
+        (0, 500, 0, 2),
+        (100, 900, 1, 1),
+        (1500, 2000, 0, 5),
+        (7, 8, 1, 0),
+    ]:
+        block = np.arange(lo, hi)
+        scattered = rng.permutation(block)  # the same residents, not in order: no block
+        pops[0].reassign(block, line, provider, prior=0.25)
+        pops[1].reassign(scattered, line, provider, prior=0.25)
+        pops[0].unassign(block[: (hi - lo) // 3], 1 - line)
+        pops[1].unassign(rng.permutation(block[: (hi - lo) // 3]), 1 - line)
+        assert np.array_equal(pops[0].provider, pops[1].provider)
+        assert np.array_equal(pops[0].opinion, pops[1].opinion)
+
+
 def test_complaint_counts_are_count_nonzero():
     rng = np.random.default_rng(4)
     complained = rng.random((3000, 3)) < 0.01
