@@ -180,7 +180,7 @@ def machine() -> dict:
     except OSError:
         pass
     versions = {}
-    for dist in ("mesa", "numpy", "scipy", "pandas"):
+    for dist in ("mesa", "numpy", "scipy", "numba", "pandas"):
         try:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:

@@ -1,4 +1,5 @@
-"""Residents as numpy arrays the model owns, and their vectorised monthly updates.
+"""Residents as numpy arrays the model owns, and their monthly updates over those arrays
+(compiled loops in ``kernels``).
 
 Every per-resident quantity is a column here; ``Resident`` agents only read them. All
 residents update synchronously: each step reads last month's opinions and writes the new
@@ -78,8 +79,9 @@ class Population:
 
     ``need``, ``eligible``, ``community``, ``migrant``, ``taste`` and ``network`` are fixed once
     built. The monthly updates work on the (resident, line) pairs with need only, and reuse what
-    follows from ``provider`` until it changes (``_Links``); both give the same numbers as the
-    plain array formulas in the docstrings (``tests/test_reference_residents.py``).
+    follows from ``provider`` until it changes (``_Links``); they give the numbers of the plain
+    formulas in the docstrings (``tests/test_reference_residents.py`` compares them with a
+    per-resident reference).
     """
 
     def __init__(self, params: dict, lines: list[dict], seed: int):
