@@ -124,16 +124,23 @@ def talk(
     """One month of word of mouth: ``after[i] = own[i] × before[i] + share[i] × Σ before[j]``
     over resident ``i``'s peers ``j`` (``peers[indptr[i]:indptr[i + 1]]``), on every column."""
     n, n_lines = before.shape
-    if n_lines == 2:  # the common case, with the sums kept in registers
+    if n_lines == 2:  # the common case: sums in registers, peers taken two at a time
         for i in range(n):
-            sum0 = 0.0
-            sum1 = 0.0
-            for t in range(indptr[i], indptr[i + 1]):
+            even0 = even1 = odd0 = odd1 = 0.0  # two chains of additions per line
+            t, end = indptr[i], indptr[i + 1]
+            while t + 1 < end:
+                j, k = peers[t], peers[t + 1]
+                even0 += before[j, 0]
+                even1 += before[j, 1]
+                odd0 += before[k, 0]
+                odd1 += before[k, 1]
+                t += 2
+            if t < end:
                 j = peers[t]
-                sum0 += before[j, 0]
-                sum1 += before[j, 1]
-            after[i, 0] = own[i] * before[i, 0] + share[i] * sum0
-            after[i, 1] = own[i] * before[i, 1] + share[i] * sum1
+                even0 += before[j, 0]
+                even1 += before[j, 1]
+            after[i, 0] = own[i] * before[i, 0] + share[i] * (even0 + odd0)
+            after[i, 1] = own[i] * before[i, 1] + share[i] * (even1 + odd1)
         return
     sums = np.empty(n_lines)
     for i in range(n):

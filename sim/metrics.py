@@ -350,6 +350,11 @@ def _sum(values) -> float:
     return float(total)
 
 
+def _array_mean(values: np.ndarray) -> float:
+    """``float(values.mean())`` of a float64 array, without ``mean``'s checks."""
+    return float(np.add.reduce(values)) / len(values)
+
+
 def _mean(values) -> float:
     """``float(np.mean(values))`` for a non-empty sequence of floats."""
     return _sum(values) / len(values)
@@ -444,9 +449,9 @@ def step_outcomes(model) -> dict[str, float]:
     )
     # residents with a defined satisfaction
     defined, (loc, mig, communities, count) = pop.satisfied()
-    out["satisfaction_mean"] = float(defined.mean()) if len(defined) else math.nan
+    out["satisfaction_mean"] = _array_mean(defined) if len(defined) else math.nan
     out["satisfaction_local_migrant_gap"] = (
-        float(defined.take(loc).mean() - defined.take(mig).mean())
+        _array_mean(defined.take(loc)) - _array_mean(defined.take(mig))
         if len(loc) and len(mig)
         else math.nan
     )

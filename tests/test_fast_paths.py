@@ -139,6 +139,9 @@ def test_small_sums_means_medians_and_deviations_are_numpys():
             assert _same(metrics._sum_of_squares(x, scale), expected)
     assert math.isnan(metrics._median([1.0, math.nan, 2.0]))
     assert metrics._sum([]) == float(np.sum([]))
+    for n in (1, 7, 8, 9, 1000, 44_000):
+        x = rng.uniform(0, 1, size=n)
+        assert _same(metrics._array_mean(x), float(x.mean()))
 
 
 # -- residents --------------------------------------------------------------------------------
