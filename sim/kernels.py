@@ -3,8 +3,9 @@ loaded from its on-disk cache).
 
 Each kernel does in one pass what would otherwise take a dozen numpy passes over the
 (resident, line) pairs, each gathering from and scattering to ``n``-long arrays. They follow
-the formulas of ``Population``'s docstrings operation by operation (no fast-math), so their
-numbers are those of the plain formulas; ``tests/test_reference_residents.py`` compares them
+the formulas of ``Population``'s docstrings (no fast-math; ``experience`` operation by
+operation, ``talk`` adding a resident's peers in two interleaved sums, so its numbers differ
+from a one-by-one sum by rounding only); ``tests/test_reference_residents.py`` compares them
 with a per-resident reference in plain Python.
 """
 

@@ -456,7 +456,7 @@ def step_outcomes(model) -> dict[str, float]:
         else math.nan
     )
     if len(defined):
-        count = count.tolist()  # np.bincount(c)
+        count = count.tolist()  # residents with a defined satisfaction per community
         sums = communities.sums(defined, len(count)).tolist()
         means = [x / k for x, k in zip(sums, count) if k > 0]  # k: max(k, 1) where k > 0
         out["satisfaction_sd_communities"] = _std(means)

@@ -297,15 +297,11 @@ class Population:
         who = np.flatnonzero(who) if who.dtype == bool else who
         block = _block(who)
         if block is not None:  # consecutive residents, as a lot's are: views, not copies
-            changed = self.provider[block, line] != provider
-            if changed.all():
-                self.set_provider((block, line), provider)
-                self.opinion[block, line] = prior
-                return
-            changed = np.flatnonzero(changed) + block.start
+            differ = self.provider[block, line] != provider
+            changed = block if differ.all() else np.flatnonzero(differ) + block.start
         else:
             changed = who[self.provider[who, line] != provider]
-        if len(changed):
+        if isinstance(changed, slice) or len(changed):
             self.set_provider((changed, line), provider)
         self.opinion[changed, line] = prior
 
