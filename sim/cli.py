@@ -144,7 +144,7 @@ def cmd_compare(args) -> int:
         if arm is not None:
             scenario.with_overrides({"regime": arm})
     start = time.perf_counter()
-    comp = compare(scenario, args.replications, args.seed)
+    comp = compare(scenario, args.replications, args.seed, workers=args.workers, dask=args.dask)
     rows = comp.table()
     with output.atomic_dir(out) as tmp:
         output.write_csv(tmp / "runs.csv", output.run_rows(comp.results))
@@ -190,7 +190,7 @@ def cmd_validate(args) -> int:
     reps = args.replications or (QUICK_REPLICATIONS if args.quick else FULL_REPLICATIONS)
     seed = MASTER_SEED if args.seed is None else args.seed
     start = time.perf_counter()
-    results = validate(reps, seed)
+    results = validate(reps, seed, workers=args.workers, dask=args.dask)
     print(report(results, reps, seed))
     print(f"gpps validate: {time.perf_counter() - start:.0f}s", file=sys.stderr)
     return 0 if all(r.passed for r in results) else 1
@@ -213,6 +213,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="months to simulate (default: the scenario's)",
     )
     common.add_argument("--out", default=None, help="output folder")
+    parallel = _Parser(add_help=False)
+    parallel.add_argument(
+        "--workers",
+        type=_positive("--workers", 4096),
+        default=1,
+        help="processes to run on (default 1: serially here); results do not depend on it",
+    )
+    parallel.add_argument(
+        "--dask", metavar="ADDRESS", help="run on Dask: 'local' (a LocalCluster) or tcp://HOST:PORT"
+    )
     common.add_argument("--force", action="store_true", help="replace a non-empty --out")
 
     p = sub.add_parser("run", parents=[common], help="run one scenario once")
@@ -225,7 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("compare", parents=[common], help="compare every regime on a scenario")
+    p = sub.add_parser(
+        "compare", parents=[common, parallel], help="compare every regime on a scenario"
+    )
     p.add_argument(
         "scenario",
         nargs="?",
@@ -240,7 +252,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_compare)
 
-    p = sub.add_parser("validate", help="check the model against the observed patterns")
+    p = sub.add_parser(
+        "validate", parents=[parallel], help="check the model against the observed patterns"
+    )
     p.add_argument(
         "--quick",
         action="store_true",

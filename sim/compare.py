@@ -2,70 +2,15 @@
 
 from __future__ import annotations
 
-import math
-import sys
-import time
 from dataclasses import dataclass
 
-import numpy as np
-
 from . import metrics
+from .experiments.replicate import Task, console_progress, replicate
+from .experiments.seeds import replication_seeds
 from .regimes import REGIMES
-from .run import RunResult, run
+from .run import RunResult
 from .scenario import Scenario
-
-# Two-sided 95% Student t quantiles by degrees of freedom (1..30); 1.96 beyond.
-_T975 = [
-    12.706,
-    4.303,
-    3.182,
-    2.776,
-    2.571,
-    2.447,
-    2.365,
-    2.306,
-    2.262,
-    2.228,
-    2.201,
-    2.179,
-    2.160,
-    2.145,
-    2.131,
-    2.120,
-    2.110,
-    2.101,
-    2.093,
-    2.086,
-    2.080,
-    2.074,
-    2.069,
-    2.064,
-    2.060,
-    2.056,
-    2.052,
-    2.048,
-    2.045,
-    2.042,
-]
-
-
-def interval(values) -> tuple[float, float, float]:
-    """Mean and 95% t-interval of the mean (NaNs dropped)."""
-    x = np.asarray([v for v in values if v == v], dtype=float)
-    if len(x) == 0:
-        return math.nan, math.nan, math.nan
-    m = float(x.mean())
-    if len(x) == 1:
-        return m, math.nan, math.nan
-    t = _T975[len(x) - 2] if len(x) - 1 <= len(_T975) else 1.96
-    h = t * float(x.std(ddof=1)) / math.sqrt(len(x))
-    return m, m - h, m + h
-
-
-def replication_seeds(master: int, k: int) -> list[int]:
-    """Seeds of ``k`` replications, derived from one master seed."""
-    seq = np.random.SeedSequence(master)
-    return [int(s.generate_state(1, dtype=np.uint64)[0] >> 1) for s in seq.spawn(k)]
+from .stats import mean_interval
 
 
 def arms(scenario: Scenario) -> list[str | None]:
@@ -93,7 +38,7 @@ class Comparison:
         rows = []
         for arm, results in self.by_arm().items():
             for name in outcomes or metrics.OUTCOME_NAMES:
-                m, lo, hi = interval([r.summary[name] for r in results])
+                m, lo, hi = mean_interval([r.summary[name] for r in results])
                 rows.append(
                     {
                         "regime": arm,
@@ -107,25 +52,30 @@ class Comparison:
         return rows
 
 
-def compare(scenario: Scenario, replications: int, seed: int, progress=True) -> Comparison:
-    """Run every arm × replication; replication ``i`` uses the same seed in every arm."""
+def plan(scenario: Scenario, replications: int, seed: int) -> tuple[list[int], list[Task]]:
+    """The seeds and the runs of a comparison: every arm × replication, replication ``k``
+    with the same seed in every arm (common random numbers), arm by arm."""
     seeds = replication_seeds(seed, replications)
-    plan = [(arm, s) for s in seeds for arm in arms(scenario)]
-    results = []
-    start = time.perf_counter()
-    tty = sys.stderr.isatty()
-    for i, (arm, s) in enumerate(plan, 1):
-        results.append(run(scenario, seed=s, regime=arm, label=arm or "as_written"))
-        if progress and (tty or i % max(1, len(plan) // 10) == 0 or i == len(plan)):
-            elapsed = time.perf_counter() - start
-            eta = elapsed / i * (len(plan) - i)
-            line = f"compare: {i}/{len(plan)} runs, {elapsed:.0f}s elapsed, eta {eta:.0f}s"
-            end = "" if tty else "\n"
-            print(f"\r{line} " if tty else line, end=end, file=sys.stderr, flush=True)
-    if progress and tty:
-        print(file=sys.stderr)
-    order = {a or "as_written": k for k, a in enumerate(arms(scenario))}
-    results.sort(key=lambda r: (order[r.regime], seeds.index(r.seed)))
+    tasks = [
+        Task({"scenario": scenario, "regime": arm, "label": arm or "as_written"}, s)
+        for arm in arms(scenario)
+        for s in seeds
+    ]
+    return seeds, tasks
+
+
+def compare(
+    scenario: Scenario,
+    replications: int,
+    seed: int,
+    progress: bool = True,
+    workers: int | None = 1,
+    dask: str | None = None,
+) -> Comparison:
+    """Run every arm × replication (``plan``) on ``workers`` processes or a Dask cluster."""
+    seeds, tasks = plan(scenario, replications, seed)
+    show = console_progress("compare") if progress else None
+    results = replicate("sim.run:run", tasks, workers=workers, dask=dask, progress=show)
     return Comparison(scenario, seeds, results)
 
 

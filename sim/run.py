@@ -59,6 +59,11 @@ def run(
         mesa.Agent._ids.pop(model, None)  # Mesa 3.3.1 keeps every model alive otherwise
 
 
+def run_summary(seed: int, **params) -> dict[str, float]:
+    """``run(seed=seed, **params).summary``: what a check over many runs keeps of each."""
+    return run(seed=seed, **params).summary
+
+
 def sweep_entry(params: dict, seed: int) -> dict[str, float]:
     """Entry point for sweeps: ``params`` holds ``scenario``, ``steps`` and overrides."""
     p = dict(params)

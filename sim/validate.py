@@ -9,13 +9,12 @@ range. Nothing here sets an outcome: every value comes out of the model's mechan
 from __future__ import annotations
 
 import math
-import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .compare import interval, replication_seeds
-from .run import run
+from .experiments.replicate import Task, console_progress, replicate
+from .experiments.seeds import replication_seeds
+from .stats import mean_interval
 
 MASTER_SEED = 20_260_501
 FULL_REPLICATIONS = 20
@@ -214,11 +213,11 @@ class CheckResult:
 
     @property
     def mean(self) -> float:
-        return interval(self.values)[0]
+        return mean_interval(self.values)[0]
 
     @property
     def ci(self) -> tuple[float, float]:
-        return interval(self.values)[1:]
+        return mean_interval(self.values)[1:]
 
     @property
     def passed(self) -> bool:
@@ -227,25 +226,23 @@ class CheckResult:
 
 
 def validate(
-    replications: int, seed: int = MASTER_SEED, progress: bool = True, patterns=PATTERNS
+    replications: int,
+    seed: int = MASTER_SEED,
+    progress: bool = True,
+    patterns=PATTERNS,
+    workers: int | None = 1,
+    dask: str | None = None,
 ) -> list[CheckResult]:
     """Run every check; each distinct (arm, seed) is run once and shared between checks."""
     seeds = replication_seeds(seed, replications)
     arms = list(dict.fromkeys(a for p in patterns for c in p.checks for a in c.arms))
-    cache: dict[tuple[Arm, int], dict] = {}
-    total, start = len(arms) * len(seeds), time.perf_counter()
-    for a in arms:
-        for s in seeds:
-            cache[(a, s)] = run(a.scenario, seed=s, regime=a.regime, **dict(a.overrides)).summary
-            if progress:
-                done = len(cache)
-                eta = (time.perf_counter() - start) / done * (total - done)
-                if done % max(1, total // 20) == 0 or done == total:
-                    print(
-                        f"validate: {done}/{total} runs, eta {eta:.0f}s",
-                        file=sys.stderr,
-                        flush=True,
-                    )
+    keys = [(a, s) for a in arms for s in seeds]
+    tasks = [
+        Task({"scenario": a.scenario, "regime": a.regime, **dict(a.overrides)}, s) for a, s in keys
+    ]
+    show = console_progress("validate") if progress else None
+    summaries = replicate("sim.run:run_summary", tasks, workers=workers, dask=dask, progress=show)
+    cache = dict(zip(keys, summaries, strict=True))
     results = []
     for p in patterns:
         for c in p.checks:

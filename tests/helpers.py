@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.compare import interval, replication_seeds
+from sim.experiments.seeds import replication_seeds
 from sim.model import GppsModel
 from sim.run import run
 from sim.scenario import build
+from sim.stats import mean_interval
 
 #: Small, fast settings for statistical tests (a resident agent stands for 10 persons).
 SMALL = {"n_residents": 400, "population": 4000, "steps": 48}
@@ -31,7 +32,7 @@ def paired(outcome, a: dict, b: dict, master: int, n: int = 20, extract=None):
         va = extract(ra) if extract else ra.summary[outcome]
         vb = extract(rb) if extract else rb.summary[outcome]
         diffs.append(vb - va)
-    return interval(diffs)
+    return mean_interval(diffs)
 
 
 def winning_price_ratio(result) -> float:

@@ -128,8 +128,11 @@ def test_validate_command_exit_status(capsys, monkeypatch):
     monkeypatch.setattr(v, "PATTERNS", one)
     real = v.validate
     monkeypatch.setattr(
-        v, "validate", lambda reps, seed: real(reps, seed, progress=False, patterns=one)
+        v, "validate", lambda reps, seed, **kw: real(reps, seed, progress=False, patterns=one, **kw)
     )
     assert main(["validate", "--replications", "2"]) == 0
     out = capsys.readouterr().out
     assert "tendering_cost" in out and "PASS" in out
+    # the same report on two worker processes
+    assert main(["validate", "--replications", "2", "--workers", "2"]) == 0
+    assert capsys.readouterr().out == out

@@ -11,11 +11,12 @@ import socket
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sim import __version__
 from sim.cli import main
-from sim.compare import replication_seeds
+from sim.experiments.seeds import replication_seeds
 
 REPO = Path(__file__).resolve().parent.parent
 REGIMES = ["contract", "grant", "administrative_dependence", "in_house", "negotiated"]
@@ -59,12 +60,23 @@ def runs(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def compares(tmp_path_factory):
-    """`gpps compare` twice with the same command and seed, into two folders."""
+    """`gpps compare` twice with the same command and seed, into two folders: serially, and on
+    two worker processes."""
     root = tmp_path_factory.mktemp("compare")
     outs = []
-    for name in ("a", "b"):
+    for name, workers in (("a", 1), ("b", 2)):
         code, out, err = gpps(
-            "compare", "--steps", STEPS, "--replications", REPS, "--seed", 5, "--out", root / name
+            "compare",
+            "--steps",
+            STEPS,
+            "--replications",
+            REPS,
+            "--seed",
+            5,
+            "--out",
+            root / name,
+            "--workers",
+            workers,
         )
         assert code == 0, err
         outs.append((root / name, out, err))
@@ -199,12 +211,45 @@ def test_compare_writes_the_expected_files(compares):
     assert {r["n"] for r in summary} == {str(REPS)}
 
 
-def test_compare_twice_gives_byte_identical_files(compares):
+def test_compare_twice_gives_byte_identical_files_whatever_the_workers(compares):
     (a, _, _), (b, _, _) = compares
     fa, fb = files(a), files(b)
     assert fa.keys() == fb.keys()
     for name in fa:
         assert fa[name] == fb[name], name
+
+
+def test_a_sweep_with_the_same_master_seed_reproduces_compares_runs(compares, tmp_path):
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    spec = tmp_path / "as_sweep.toml"
+    spec.write_text(
+        f"""description = "gpps compare as a sweep"
+scenario = "baseline"
+steps = {STEPS}
+seed = 5
+replications = {REPS}
+common_random_numbers = true
+[design]
+method = "factorial"
+[factors]
+regime = {json.dumps(REGIMES)}
+""",
+        encoding="utf-8",
+    )
+    code, _, err = gpps("sweep", spec, "--workers", 1, "--out", tmp_path / "sweep")
+    assert code == 0, err
+    swept = pd.read_parquet(tmp_path / "sweep" / "runs.parquet")
+    compared = pd.read_csv(compares[0][0] / "runs.csv")
+    assert len(swept) == len(compared) == len(REGIMES) * REPS
+    outcomes = [c for c in compared.columns if c not in ("regime", "seed")]
+    for regime in REGIMES:
+        a = swept[swept["regime"] == regime].sort_values("replication")
+        b = compared[compared["regime"] == regime]
+        assert a["seed"].tolist() == b["seed"].tolist()
+        for name in outcomes:
+            x, y = a[name].to_numpy(dtype=float), b[name].to_numpy(dtype=float)
+            assert ((x == y) | (np.isnan(x) & np.isnan(y))).all(), (regime, name)
 
 
 def test_compare_metadata(compares):

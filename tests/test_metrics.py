@@ -8,7 +8,7 @@ from collections import deque
 import pytest
 
 from sim import metrics
-from sim.compare import interval
+from sim.stats import mean_interval
 
 
 class FakeOrg:
@@ -62,12 +62,12 @@ def test_last12_and_sum_summaries():
 
 
 def test_interval_known_answer():
-    m, lo, hi = interval([1.0, 2.0, 3.0, 4.0])
-    # mean 2.5, sd 1.2910, t(3) = 3.182 → half-width 2.054
+    m, lo, hi = mean_interval([1.0, 2.0, 3.0, 4.0])
+    # mean 2.5, sd 1.2910, t(3; 0.975) = 3.182446 (tables: 3.182) → half-width 2.0543
     assert m == pytest.approx(2.5)
-    assert hi - m == pytest.approx(3.182 * 1.2909944 / 2, rel=1e-4)
+    assert hi - m == pytest.approx(3.182446 * 1.2909944 / 2, rel=1e-6)
     assert lo == pytest.approx(2 * m - hi)
-    m1, lo1, hi1 = interval([5.0, float("nan")])
+    m1, lo1, hi1 = mean_interval([5.0, float("nan")])
     assert m1 == 5.0 and math.isnan(lo1) and math.isnan(hi1)
 
 

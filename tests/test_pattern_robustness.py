@@ -45,8 +45,9 @@ def test_pattern4_more_staff_time_per_bid_raises_the_tendering_cost_share():
 
 def test_pattern5_savings_shrink_when_quality_is_hard_to_measure():
     """The contract's cost advantage per quality-adjusted hour falls with measurability."""
-    from sim.compare import interval, replication_seeds
+    from sim.experiments.seeds import replication_seeds
     from sim.run import run
+    from sim.stats import mean_interval
     from tests.helpers import SMALL
 
     diffs = []
@@ -57,7 +58,7 @@ def test_pattern5_savings_shrink_when_quality_is_hard_to_measure():
             h = run(seed=s, regime="in_house", measurability=mu, **SMALL)
             saving[mu] = _saving(c, h)
         diffs.append(saving[0.2] - saving[0.8])
-    mean, lo, hi = interval(diffs)
+    mean, lo, hi = mean_interval(diffs)
     assert hi < 0, (mean, lo, hi)
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.compare import interval, replication_seeds
+from sim.experiments.seeds import replication_seeds
 from sim.population import Population, build_network
 from sim.run import run
+from sim.stats import mean_interval
 from tests.helpers import model, scenario
 
 
@@ -87,7 +88,7 @@ def _reputation_drop(degree: float, seed: int) -> float:
 
 def test_without_network_ties_a_shading_providers_reputation_falls_more_slowly():
     diffs = [_reputation_drop(8.0, s) - _reputation_drop(0.0, s) for s in replication_seeds(3, 8)]
-    mean, lo, hi = interval(diffs)
+    mean, lo, hi = mean_interval(diffs)
     assert lo > 0, (mean, lo, hi)
 
 
@@ -115,5 +116,5 @@ def test_outcomes_per_person_do_not_depend_on_persons_per_resident():
             coarse = run(seed=s, steps=36, regime="contract", n_residents=500)
             fine = run(seed=s, steps=36, regime="contract", n_residents=4000)
             diffs.append(fine.summary[name] / coarse.summary[name] - 1)
-        mean, lo, hi = interval(diffs)
+        mean, lo, hi = mean_interval(diffs)
         assert abs(mean) < 0.03 and lo < 0.02 and hi > -0.02, (name, mean, lo, hi)

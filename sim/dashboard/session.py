@@ -18,9 +18,10 @@ from typing import Any
 import mesa
 
 from sim import metrics
-from sim.compare import Comparison, arms, replication_seeds
+from sim.compare import Comparison, arms, plan
 from sim.decisions import HumanPolicy
 from sim.errors import InputError
+from sim.experiments.replicate import replicate
 from sim.model import GppsModel
 from sim.params import PARAMS
 from sim.regimes import REGIMES
@@ -370,18 +371,9 @@ def compare_runs(
     for arm in arms(scenario):
         if arm is not None:
             scenario.with_overrides({"regime": arm})
-    seeds = replication_seeds(seed, replications)
-    plan = [(arm, s) for s in seeds for arm in arms(scenario)]
-    results = []
-    for i, (arm, s) in enumerate(plan, 1):
-        if cancelled is not None and cancelled():
-            return None
-        results.append(run(scenario, seed=s, regime=arm, label=arm or "as_written"))
-        if progress is not None:
-            progress(i, len(plan))
-    order = {a or "as_written": k for k, a in enumerate(arms(scenario))}
-    results.sort(key=lambda r: (order[r.regime], seeds.index(r.seed)))
-    return Comparison(scenario, seeds, results)
+    seeds, tasks = plan(scenario, replications, seed)
+    results = replicate("sim.run:run", tasks, progress=progress, cancelled=cancelled)
+    return None if results is None else Comparison(scenario, seeds, results)
 
 
 def compare_scenario(scenario_ref: str, check: controls.Validation, months: int) -> Scenario:

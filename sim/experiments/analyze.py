@@ -15,12 +15,14 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError, suggest
+from sim.stats import LEVEL, mean_interval
 
+from .discover import discover_section
 from .runner import META, TRAILER
+from .sensitivity import indices_section
 from .spec import Spec, parse
 from .store import Store
-
-LEVEL = 0.95
+from .tables import group_label, markdown_table, pyplot
 
 
 def analyze(
@@ -59,13 +61,9 @@ def analyze(
     else:
         sections.append(_comparison(ok, swept, outcomes, out))
         if spec.design in ("sobol", "morris"):
-            from .sensitivity import indices_section
-
             sections.append(indices_section(spec, ok, design, outcomes, out))
         sections.append(_responses(spec, ok, outcomes, out))
     if discover:
-        from .discover import discover_section
-
         sections.append(discover_section(spec, ok, design, discover, threshold, out))
     report = out / "report.md"
     report.write_text("\n".join(s for s in sections if s), encoding="utf-8")
@@ -81,35 +79,10 @@ def outcome_columns(runs: pd.DataFrame, spec: Spec) -> list[str]:
 
 def mean_ci(values: pd.Series) -> dict:
     """n, mean, sd and a t interval for the mean."""
-    from scipy import stats
-
     v = values.dropna().to_numpy(dtype=float)
-    n = len(v)
-    mean = float(v.mean()) if n else np.nan
-    sd = float(v.std(ddof=1)) if n > 1 else np.nan
-    half = float(stats.t.ppf(0.5 + LEVEL / 2, n - 1) * sd / np.sqrt(n)) if n > 1 else np.nan
-    return {"n": n, "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half}
-
-
-def group_label(df: pd.DataFrame, keys: list[str]) -> pd.Series:
-    """``regime=contract, evaluation=none`` per row (``all`` when nothing is swept)."""
-    if not keys:
-        return pd.Series("all", index=df.index)
-    if len(keys) == 1:
-        return df[keys[0]].astype(str)
-    return df[keys].astype(str).apply(lambda r: ", ".join(f"{k}={v}" for k, v in r.items()), axis=1)
-
-
-def markdown_table(df: pd.DataFrame, digits: int = 4) -> str:
-    def cell(v) -> str:
-        if isinstance(v, float | np.floating):
-            return "n/a" if np.isnan(v) else f"{v:.{digits}g}"
-        return str(v)
-
-    head = "| " + " | ".join(map(str, df.columns)) + " |"
-    rule = "|" + "---|" * len(df.columns)
-    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
-    return "\n".join([head, rule, *body]) + "\n"
+    mean, low, high = mean_interval(v)
+    sd = float(v.std(ddof=1)) if len(v) > 1 else np.nan
+    return {"n": len(v), "mean": mean, "sd": sd, "ci_low": low, "ci_high": high}
 
 
 def _header(manifest: dict, runs: pd.DataFrame, outcomes: list[str]) -> str:
@@ -259,7 +232,7 @@ def _comparison_figure(
     levels of ``column`` side by side within each combination of the other swept factors."""
     if not swept or table.empty:
         return None
-    plt = _pyplot()
+    plt = pyplot()
     others = _others(swept, column)
     levels = list(dict.fromkeys(table[column]))
     xs = list(dict.fromkeys(group_label(table, others))) if others else [""]
@@ -316,7 +289,7 @@ def _responses(spec: Spec, ok: pd.DataFrame, outcomes: list[str], out: Path) -> 
         return ""
     swept = [f.name for f in spec.swept]
     logs = {f.name for f in spec.sampled if f.dist == "loguniform"}
-    plt = _pyplot()
+    plt = pyplot()
     lines = [
         "## Responses\n",
         "Outcome against each numeric factor, by combination "
@@ -379,12 +352,3 @@ def _yerr(binned: list[dict]) -> np.ndarray:
     lo = np.array([r["ci_low"] for r in binned])
     hi = np.array([r["ci_high"] for r in binned])
     return np.nan_to_num(np.vstack([m - lo, hi - m]))
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt

@@ -21,6 +21,7 @@ import pandas as pd
 from sim.errors import InputError
 
 from .spec import Spec
+from .tables import markdown_table, pyplot
 
 _PATTERN = re.compile(r"^\s*(\S+)\s+(beats|>|<)\s+(\S+)\s+on\s+([A-Za-z_]\w*)\s*$")
 
@@ -115,7 +116,6 @@ def discover_section(
     spec: Spec, ok: pd.DataFrame, design: pd.DataFrame, text: str, threshold: float, out: Path
 ) -> str:
     """Write ``discovery_*.csv`` and a trade-off plot; return the Markdown section."""
-    from .analyze import _pyplot, markdown_table
 
     cmp = parse_comparison(text)
     x, y, factor = holds_table(spec, ok, design, cmp)
@@ -137,7 +137,7 @@ def discover_section(
     )
     found["limits"].to_csv(out / "discovery_box.csv", index=False)
     found["trajectory"].to_csv(out / "discovery_trajectory.csv", index=False)
-    plt = _pyplot()
+    plt = pyplot()
     traj = found["trajectory"]
     fig, ax = plt.subplots(figsize=(5, 4))
     pts = ax.scatter(traj["coverage"], traj["density"], c=traj["res_dim"], cmap="viridis", s=12)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
-import math
 import platform
 import sys
 import time
-from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, wait
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -18,6 +15,8 @@ import pandas as pd
 from . import designs
 from .designs import Design, Run
 from .executors import open_executor
+from .replicate import chunk_size as default_chunk_size
+from .replicate import chunked, execute
 from .spec import Spec
 from .store import TRAILER, Store, git_revision, now
 from .worker import Record, resolve, run_chunk
@@ -92,8 +91,8 @@ def run_sweep(
         else:
             with open_executor(workers, dask) as pool, _progress(spec, summary, progress) as bar:
                 manifest = _begin(store, spec, design, resumed, executor=pool.name)
-                size = chunk_size or _chunk_size(design.n_runs - len(done), pool.parallelism)
-                chunks = _chunks(design.runs(skip=done), size)
+                size = chunk_size or default_chunk_size(design.n_runs - len(done), pool.parallelism)
+                chunks = chunked(design.runs(skip=done), size)
                 for chunk, result in _execute(pool, ref, record, chunks, summary):
                     runs, series = tables(chunk, result)
                     store.write_part(chunk[0].run_id, runs, series)
@@ -137,37 +136,18 @@ def _finish(store: Store, manifest: dict, summary: Summary) -> None:
 
 
 def _execute(pool, ref: str, record: Record, chunks: Iterator[list[Run]], summary: Summary):
-    """Yield ``(chunk, results)`` as chunks finish, keeping a bounded number in flight."""
-    window = 2 * pool.parallelism + 1
-    inflight: dict = {}
+    """Yield ``(chunk, results)`` as chunks finish; a chunk the executor lost is counted."""
 
-    def submit() -> bool:
-        chunk = next(chunks, None)
-        if chunk is None:
-            return False
-        tasks = [(r.run_id, r.params, r.seed) for r in chunk]
-        try:
-            inflight[pool.executor.submit(run_chunk, ref, record, tasks)] = chunk
-        except Exception as exc:  # e.g. a broken process pool: give up the rest, keep the done
-            for lost in (chunk, *chunks):
-                _lose(summary, lost, exc)
-            return False
-        return True
+    def submit(chunk: list[Run]):
+        return pool.executor.submit(
+            run_chunk, ref, record, [(r.run_id, r.params, r.seed) for r in chunk]
+        )
 
-    for _ in range(window):
-        if not submit():
-            break
-    while inflight:
-        finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
-        for future in finished:
-            chunk = inflight.pop(future)
-            try:
-                result = future.result()
-            except Exception as exc:  # the executor lost it (worker died); not the model's error
-                _lose(summary, chunk, exc)
-            else:
-                yield chunk, result
-            submit()
+    for chunk, result, exc in execute(pool, chunks, submit):
+        if exc is not None:  # the executor lost it (a worker died): not the model's error
+            _lose(summary, chunk, exc)
+        else:
+            yield chunk, result
 
 
 def _lose(summary: Summary, chunk: list[Run], exc: BaseException) -> None:
@@ -215,16 +195,6 @@ def design_table(design: Design) -> pd.DataFrame:
         df[f.name] = [p[f.name] for p in points]
         df[f"u_{f.name}"] = design.unit[:, j]
     return df
-
-
-def _chunks(runs: Iterable[Run], size: int) -> Iterator[list[Run]]:
-    it = iter(runs)
-    while chunk := list(itertools.islice(it, size)):
-        yield chunk
-
-
-def _chunk_size(n: int, parallelism: int) -> int:
-    return max(1, min(64, math.ceil(n / (16 * parallelism))))
 
 
 def _manifest(spec: Spec, design: Design) -> dict:

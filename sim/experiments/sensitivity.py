@@ -11,6 +11,7 @@ import pandas as pd
 from .designs import problem
 from .seeds import design_seed
 from .spec import Spec
+from .tables import group_label, markdown_table, pyplot
 
 
 def indices(spec: Spec, ok: pd.DataFrame, design: pd.DataFrame, outcome: str) -> pd.DataFrame:
@@ -88,7 +89,6 @@ def indices_section(
     spec: Spec, ok: pd.DataFrame, design: pd.DataFrame, outcomes: list[str], out: Path
 ) -> str:
     """Write ``{sobol,morris}_indices.csv`` and one bar chart per outcome; return Markdown."""
-    from .analyze import _pyplot, group_label, markdown_table
 
     table = pd.concat([indices(spec, ok, design, o) for o in outcomes], ignore_index=True)
     csv = f"{spec.design}_indices.csv"
@@ -105,7 +105,7 @@ def indices_section(
         if spec.design == "sobol"
         else ("mu_star", "sigma", ("mu_star_conf", None))
     )
-    plt = _pyplot()
+    plt = pyplot()
     lines = [
         f"## {spec.design.capitalize()} indices\n",
         f"From SALib, in the unit cube of each factor's range, with 95% bootstrap intervals "
