@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .payment import PaymentRule
+
 
 @dataclass(eq=False)
 class Lot:
@@ -33,8 +35,8 @@ class Lot:
 class Arrangement:
     """A provider's commitment to serve (a share of) a lot under a regime's terms.
 
-    ``payment`` is ``per_unit`` (price × hours delivered), ``per_post`` (post rate × funded
-    posts), ``instalment`` (a fixed monthly amount) or ``budget`` (in-house costs).
+    It serves the residents ``members`` if given, else the slice ``share`` of the lot's
+    residents; ``payment`` is its payment rule (``sim.payment``).
     """
 
     id: int
@@ -44,12 +46,10 @@ class Arrangement:
     provider: object
     start: int
     end: int
-    payment: str
+    payment: PaymentRule
     units: float  # committed service hours per month
-    price: float = 0.0  # yuan per hour for per_unit
-    monthly: float = 0.0  # yuan per month for instalment and per_post
-    posts: float = 0.0
     share: tuple[float, float] = (0.0, 1.0)  # slice of the lot's users this arrangement serves
+    members: np.ndarray | None = None  # or these residents (indices), if given
     promised_quality: float = 0.0
     strikes: int = 0
     shade_m: float = 0.0
@@ -80,9 +80,7 @@ class Arrangement:
 
     def unit_price(self) -> float:
         """What the provider earns per committed hour (yuan)."""
-        if self.payment == "per_unit":
-            return self.price
-        return self.monthly / self.units if self.units > 0 else 0.0
+        return self.payment.per_hour(self)
 
     def inspection_probability(self) -> float:
         return self.regime.inspection_probability(self)
@@ -93,6 +91,8 @@ class Arrangement:
 
     def users(self, population) -> np.ndarray:
         """Indices of the residents this arrangement serves."""
+        if self.members is not None:
+            return self.members
         res = self.lot.residents
         lo, hi = self.share
         n = len(res)

@@ -398,7 +398,7 @@ def step_outcomes(model) -> dict[str, float]:
     """Every per-step outcome and component of ``model``'s month just finished."""
     pop = model.population
     led = model.ledger
-    s = model.month_stats
+    s = model.log.counts
     persons = float(model.params["population"])
     out: dict[str, float] = {}
 
@@ -422,19 +422,16 @@ def step_outcomes(model) -> dict[str, float]:
     out["qa_units"] = qa_units  # Σ hours received × their quality
     out["need_total"] = pop.total_need  # float(pop.need.sum()): need is fixed
     out["governance_cost"] = led.flow(dst_prefix="governance:")
-    out["tendering_cost"] = led.flow(kind_prefix="governance:contract:tendering")
-    for key in (
-        "awarded_value",
-        "eligible",
-        "lots_tendered",
-        "bids",
-        "tenders",
-        "contract_awards",
-        "single_bid",
-        "reawards",
-        "incumbent_lots",
-    ):
-        out[key] = float(s[key])
+    out["tendering_cost"] = s.tendering_cost
+    out["awarded_value"] = s.awarded_value
+    out["eligible"] = float(s.eligible)
+    out["lots_tendered"] = float(s.lots_tendered)
+    out["bids"] = float(s.bids)
+    out["tenders"] = float(s.tenders)
+    out["contract_awards"] = float(s.contract_awards)
+    out["single_bid"] = float(s.single_bid)
+    out["reawards"] = float(s.reawards)
+    out["incumbent_lots"] = float(s.incumbent_lots)
     for o in _RATIOS:
         out[o.name] = _ratio(out[o.num], out[o.den], o.scale)
 
@@ -475,10 +472,10 @@ def step_outcomes(model) -> dict[str, float]:
     total_value = _sum(v)
     out["contract_value_hhi"] = _sum_of_squares(v, total_value) if total_value > 0 else math.nan
     out["active_orgs"] = float(len(orgs))
-    out["entries"] = float(s["entries"])
-    out["exits"] = float(s["exits"])
-    out["terminations"] = float(s["terminations"])
-    out["services_taken_back"] = float(s["taken_back"])
+    out["entries"] = float(s.entries)
+    out["exits"] = float(s.exits)
+    out["terminations"] = float(s.terminations)
+    out["services_taken_back"] = float(s.taken_back)
     return out
 
 

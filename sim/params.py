@@ -388,6 +388,11 @@ _PARAM_LIST = [
     _p("grant_award_share", 0.25, "float", "share of a lot", 0.01, 1,
        "Size of one grant award as a share of a lot's budget (many smaller awards).",
        "Shanghai 2008: 152 applications, 83 grants (DOMAIN.md §2)", "buyer"),
+    _p("grant_funder_design_share", 0.5, "float", "share of the work's content", 0, 1,
+       "Share of a granted project's content the funder sets: organizations design their "
+       "projects, the funder chooses among them and sets the call's priorities. Drives mission "
+       "drift under grants (contract and designated work: the funder sets it all).",
+       "assumption: half, between the applicant's design and the funder's choice", "buyer"),
 ]
 # fmt: on
 

@@ -457,8 +457,11 @@ def _schedule(data, label, params, buyer_names, file_steps: int) -> list[dict]:
     return sorted(out, key=lambda s: s["step"])
 
 
-#: Regimes in which organizations compete or are chosen from the market.
-_MARKET_REGIMES = ("contract", "grant", "negotiated")
+def _from_market(regime: str) -> bool:
+    """Whether a regime takes its providers from the organizations of the market."""
+    from .regimes import REGIMES
+
+    return REGIMES[regime].independent_providers
 
 
 def _setting(s: Scenario, key: str, buyer: int | None = None) -> str:
@@ -515,7 +518,7 @@ def _contradictions(s: Scenario, label: str) -> None:
             if e.get("buyer", "*") in ("*", b["name"]) and e["step"] < p["steps"]
         ]
         for where, regime in regimes:
-            if regime not in _MARKET_REGIMES:
+            if not regime or not _from_market(regime):
                 continue
             for line in b["service_lines"]:
                 named = sum(1 for o in s.organizations if line in o["service_lines"])

@@ -12,7 +12,9 @@ import pytest
 from sim import odd
 from sim.agents import GovernmentBuyer, InHouseUnit, Resident, SocialOrganization
 from sim.agents.producer import Producer
+from sim.events import EventLog
 from sim.ledger import Ledger
+from sim.market import Market
 from sim.model import GppsModel
 from sim.population import Population
 from sim.regimes import REGIMES, Regime
@@ -39,12 +41,14 @@ OWNERS = {
         Producer,
         Population,
         Ledger,
+        Market,
+        EventLog,
         Regime,
         *(c for c in REGIMES.values() if c.__module__.startswith("sim.")),
     )
 }
 #: How ``_month`` names the objects whose methods it calls.
-RECEIVERS = {"self": "GppsModel", "buyer": "GovernmentBuyer"}
+RECEIVERS = {"self": "GppsModel", "buyer": "GovernmentBuyer", "self.market": "Market"}
 REFRESH = "run `python -m sim.odd` to refresh docs/ODD.md"
 
 
@@ -78,8 +82,9 @@ def month_calls() -> list[tuple[str, str]]:
     class Visitor(ast.NodeVisitor):
         def visit_Call(self, node):
             f = node.func
-            if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name):
-                calls.append((RECEIVERS.get(f.value.id, f.value.id), f.attr))
+            if isinstance(f, ast.Attribute) and not isinstance(f.value, ast.Call):
+                receiver = ast.unparse(f.value)
+                calls.append((RECEIVERS.get(receiver, receiver), f.attr))
             self.generic_visit(node)
 
     Visitor().visit(tree)

@@ -17,7 +17,8 @@ import pytest
 from sim import kernels, metrics
 from sim.agents.producer import Producer, _clip
 from sim.ledger import Ledger
-from sim.model import GppsModel, _Complaints
+from sim.market import _Complaints
+from sim.model import GppsModel
 from sim.population import Population
 from tests.helpers import scenario
 

@@ -64,14 +64,14 @@ def test_a_leaking_transfer_injected_into_a_running_model_is_caught(monkeypatch)
     m = model(regime="contract", seed=3)
     m.step()
     org = next(o for o in m.organizations() if o.arrangements)
-    original = m.pay_provider
+    original = m.market.pay
 
     def leaky(arr, amount):
         original(arr, amount)
         if arr.provider is org:
             org.cash += 0.01 * amount  # a cent on the yuan out of nowhere
 
-    monkeypatch.setattr(m, "pay_provider", leaky)
+    monkeypatch.setattr(m.market, "pay", leaky)
     with pytest.raises(LedgerError, match=f"org:{org.unique_id}"):
         m.step()
 

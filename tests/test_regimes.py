@@ -7,6 +7,7 @@ import pytest
 
 from sim.decisions import HumanPolicy
 from sim.model import GppsModel
+from sim.payment import Instalment
 from sim.regimes import REGIMES, Regime, register
 from sim.regimes.administrative import AdministrativeDependence
 from sim.regimes.contract import Contract
@@ -210,12 +211,10 @@ def test_a_new_regime_is_added_without_touching_the_agents():
         def procure(self, buyer, lots):
             for lot in lots:
                 orgs = self.eligible(buyer, lot)
-                org = orgs[int(self.model.behaviour.integers(len(orgs)))]
+                org = orgs[int(self.market.rng.integers(len(orgs)))]
                 price = org.unit_cost() * 1.05
                 units = min(lot.need, buyer.lot_budget(lot) / price)
-                self.model.arrange(
-                    self, buyer, lot, org, 12, "instalment", units, monthly=price * units
-                )
+                self.market.arrange(self, buyer, lot, org, 12, Instalment(price * units), units)
             yield from ()
 
     try:
@@ -287,8 +286,8 @@ def test_regimes_differ_only_in_rules():
     allowed = {
         "name",
         "label",
+        "competitive",
         "covers_losses",
-        "funder_designs",
         "failures_count",
         "independent_providers",
     }

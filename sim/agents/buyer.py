@@ -42,7 +42,7 @@ class GovernmentBuyer(mesa.Agent):
         self.params = params
         self.lines = lines
         self.communities = communities
-        self.regime = model.regime_for(params["regime"])
+        self.regime = model.market.regime(params["regime"])
         self.cash = 0.0
         self.lots: list = []
         self.in_house = InHouseUnit(self, params)
@@ -68,13 +68,14 @@ class GovernmentBuyer(mesa.Agent):
 
     def set_regime(self, name: str) -> None:
         """Switch purchase strategy. Arrangements made under the old one end now."""
-        new = self.model.regime_for(name)
+        market = self.model.market
+        new = market.regime(name)
         if new.name == self.regime.name:
             return
         self.regime = new
         for lot in self.lots:
             for arr in list(lot.arrangements):
-                self.model.end_arrangement(arr, "regime_switch")
+                market.end(arr, "regime_switch")
 
     # -- money ----------------------------------------------------------------------------------
     def monthly_budget(self) -> dict[str, float]:
@@ -106,14 +107,19 @@ class GovernmentBuyer(mesa.Agent):
 
     # -- a month's work -------------------------------------------------------------------------
     def procure(self):
-        """Provide every open lot: by the regime, or in-house once a lot was taken back."""
-        if self.model.steps - 1 < self.params["start_step"]:
+        """Let the regime manage its running lots, then provide every open lot: by the regime,
+        or in-house once a lot was taken back."""
+        market = self.model.market
+        month = market.month
+        if month < self.params["start_step"]:
             return
-        month = self.model.steps - 1
+        running = [lot for lot in self.lots if not lot.open and not lot.taken_back]
+        if running:
+            self.regime.manage(self, running)
         open_lots = [lot for lot in self.lots if lot.open and lot.retry_at <= month]
         back = [lot for lot in open_lots if lot.taken_back]
         if back:
-            yield from self.model.regime_for("in_house").procure(self, back)
+            yield from market.regime("in_house").procure(self, back)
         rest = [lot for lot in open_lots if not lot.taken_back]
         if rest:
             yield from self.regime.procure(self, rest)

@@ -88,7 +88,7 @@ class Producer:
         Myopic rule, in units of the quality-effort budget: for each part, the saving from
         shading it (its weight in quality, times price pressure = unit cost / price) less the
         value a motivated producer puts on that quality, less the expected loss if found out
-        (chance of detection × (the payment penalty, where the contract pays per hour and the
+        (chance of detection × (the payment penalty, where the payment rule can withhold and the
         shading is measurable, + a strike's share of termination, where failures count),
         relative to the quality-cost share), divided by the aversion to shading. Only a
         producer that keeps what it saves shades: where losses are covered, nothing is gained.
@@ -102,7 +102,7 @@ class Producer:
         pressure = _clip(self.unit_cost() / price, 0.5, 2.0)
         buyer = arr.buyer.params
         strike = 1.0 / buyer["strikes_to_terminate"] if arr.regime.failures_count else 0.0
-        penalty = buyer["penalty_rate"] if arr.payment == "per_unit" else 0.0
+        penalty = buyer["penalty_rate"] if arr.payment.withholdable else 0.0
         qcs = max(p["quality_cost_share"], 1e-9)
         out = []
         for weight, detect, stake in (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..payment import PerPost
 from .base import Regime, register
 
 
@@ -17,31 +18,29 @@ class AdministrativeDependence(Regime):
         """Only organizations the buyer founded (its affiliates) may provide."""
         return [
             o
-            for o in self.model.organizations()
+            for o in self.market.organizations()
             if o.founded_by == buyer.name and lot.line in o.lines and o.works_in(lot.community)
         ]
 
     def procure(self, buyer, lots):
-        model = self.model
+        market = self.market
         p = buyer.params
         for lot in lots:
             affiliates = self.eligible(buyer, lot)
-            org = affiliates[0] if affiliates else model.found_affiliate(buyer, lot.line)
+            org = affiliates[0] if affiliates else market.found_affiliate(buyer, lot.line)
             budget = buyer.lot_budget(lot)
             posts = min(lot.need / org.productivity, budget / p["post_rate"])
-            model.arrange(
+            market.arrange(
                 self,
                 buyer,
                 lot,
                 org,
                 12,
-                "per_post",
+                PerPost(p["post_rate"], posts),
                 posts * org.productivity,
-                monthly=posts * p["post_rate"],
-                posts=posts,
                 promised_quality=org.skill,
             )
-            model.record_award(None, buyer, lot, org, self.name, p["post_rate"], posts, 12, 0)
+            market.log.award(None, buyer, lot, org, self, p["post_rate"], posts, 12, 0)
         yield from ()
 
     def inspection_probability(self, arr) -> float:

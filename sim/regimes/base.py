@@ -1,10 +1,20 @@
 """The purchase-regime strategy: the rules a buyer applies to its lots.
 
-A regime says who may take part (``eligible``), how a provider is selected (``procure``),
-how it is paid (``pay``), how it is monitored (``inspection_probability``), what a failure
-leads to (``failures_count``), whether losses are covered (``covers_losses``) and who sets
-the content of the work (``funder_designs``). Nothing in a regime scales cost, quality or
-effort: those follow from the producers' own rules under these conditions.
+A regime declares what it is, and the market, the producers and the outcomes read only that:
+
+- ``competitive``: providers compete for each award (bids per award, single-bid awards and the
+  tendering cost are counted for it);
+- ``independent_providers``: who may take part (independent organizations, who may also enter
+  where an opportunity drew few offers; or only the buyer's own affiliates or unit);
+- ``eligible`` and ``procure``: who may take part in a lot, and how the provider is selected;
+- the payment rule each arrangement carries (``sim.payment``);
+- ``inspection_probability``: monitoring;
+- ``failures_count``: whether failures lead to strikes, penalties and termination;
+- ``covers_losses``: whether the buyer covers the provider's losses (a soft budget);
+- ``design_share``: the share of the work's content the funder sets (mission drift).
+
+A regime acts on the market through ``Market.INTERFACE`` only. Nothing in a regime scales cost,
+quality or effort: those follow from the producers' own rules under these conditions.
 """
 
 from __future__ import annotations
@@ -21,20 +31,20 @@ def register(cls):
 class Regime:
     name = "base"
     label = ""
+    competitive = False
+    independent_providers = True
     covers_losses = False
-    funder_designs = 1.0  # share of the work's content set by the funder (mission drift)
-    failures_count = True  # whether failures lead to strikes, penalties and termination
-    independent_providers = True  # whether independent organizations may take part
+    failures_count = True
 
-    def __init__(self, model):
-        self.model = model
+    def __init__(self, market):
+        self.market = market
 
     # -- who may take part ------------------------------------------------------------------
     def eligible(self, buyer, lot) -> list:
         """Active organizations capable of the lot's line and not excluded from it."""
         return [
             o
-            for o in self.model.organizations()
+            for o in self.market.organizations()
             if lot.line in o.lines and o.works_in(lot.community) and o not in lot.excluded
         ]
 
@@ -44,17 +54,13 @@ class Regime:
         raise NotImplementedError
         yield  # pragma: no cover
 
-    # -- payment --------------------------------------------------------------------------------
-    def pay(self, arr) -> None:
-        """Pay the provider for this month's work (default: the agreed rule on the record)."""
-        model = self.model
-        if arr.payment == "per_unit":
-            amount = arr.price * arr.delivered
-        else:
-            amount = arr.monthly
-        amount *= 1.0 - arr.penalty
-        arr.paid = amount
-        model.pay_provider(arr, amount)
+    def manage(self, buyer, lots) -> None:
+        """Each month, before any purchase: the regime's care of its running ``lots``."""
+
+    # -- content --------------------------------------------------------------------------------
+    def design_share(self, buyer) -> float:
+        """Share of the work's content that the funder sets (the rest the provider designs)."""
+        return 1.0
 
     # -- monitoring -----------------------------------------------------------------------------
     def inspection_probability(self, arr) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..payment import PerHour
 from .base import Regime, register
 
 
@@ -9,6 +10,7 @@ from .base import Regime, register
 class Contract(Regime):
     name = "contract"
     label = "Contracting out (合同外包)"
+    competitive = True
 
     def ceiling(self, buyer) -> float:
         """Ceiling price: the buyer's estimate of an efficient unit cost plus a markup."""
@@ -17,11 +19,11 @@ class Contract(Regime):
         return estimate * (1 + p["ceiling_markup"])
 
     def procure(self, buyer, lots):
-        model = self.model
+        market = self.market
         p = buyer.params
         term = p["contract_term_months"]
         ceiling = self.ceiling(buyer)
-        tender = model.new_event_id("tender")
+        tender = market.log.new_id("tender")
         n_bids = 0
         eligible_counts = []
         bidders = set()
@@ -30,7 +32,7 @@ class Contract(Regime):
         wanted = {}
         for org in sorted({o for es in eligible.values() for o in es}, key=lambda o: o.unique_id):
             mine = [(lot, planned[lot.id]) for lot in lots if org in eligible[lot.id]]
-            wanted[org] = org.choose_lots(mine, model.behaviour)
+            wanted[org] = org.choose_lots(mine, market.rng)
         for lot in lots:
             budget = buyer.lot_budget(lot)
             eligible_counts.append(len(eligible[lot.id]))
@@ -44,41 +46,33 @@ class Contract(Regime):
                     bids.append((org, price))
                     bidders.add(org)
             for org, _ in bids:
-                model.charge_bid(org)
+                market.charge_bid(org)
             n_bids += len(bids)
             options = self.score(buyer, bids, ceiling)
-            choice = yield from model.decide("tender", buyer, lot, options)
-            model.record_bids(tender, lot, options, choice)
+            choice = yield from market.decide("tender", buyer, lot, options)
+            market.log.bids(tender, lot, options, choice)
             picked = options[choice] if choice is not None else None
             if picked is None:
-                model.record_award(tender, buyer, lot, None, self.name, 0, 0, term, len(bids))
-                model.no_provider(lot, len(bids))
+                market.log.award(tender, buyer, lot, None, self, 0, 0, term, len(bids))
+                market.no_provider(lot, len(bids))
                 continue
             if picked["kind"] == "in_house":
-                model.regime_for("in_house").arrange(buyer, lot, term)
+                market.regime("in_house").arrange(buyer, lot, term)
                 continue
             org, price = picked["org"], picked["price"]
             units = min(lot.need, budget / price)
-            model.arrange(
-                self,
-                buyer,
-                lot,
-                org,
-                term,
-                "per_unit",
-                units,
-                price=price,
-                promised_quality=org.skill,
+            market.arrange(
+                self, buyer, lot, org, term, PerHour(price), units, promised_quality=org.skill
             )
-            model.record_award(tender, buyer, lot, org, self.name, price, units, term, len(bids))
-            model.maybe_enter(lot, len(bids))
+            market.log.award(tender, buyer, lot, org, self, price, units, term, len(bids))
+            market.maybe_enter(lot, len(bids))
         cost = buyer.governance(
             "contract:tendering",
             p["tender_staff_days"]
             + p["lot_staff_days"] * len(lots)
             + p["bid_review_staff_days"] * n_bids,
         )
-        model.record_tender(tender, buyer, len(lots), eligible_counts, n_bids, cost)
+        market.log.tender(tender, buyer, len(lots), eligible_counts, n_bids, cost)
         per_lot = n_bids / len(lots)
         for org in sorted(wanted, key=lambda o: o.unique_id):
             org.learn_rivals(per_lot)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from ..payment import Instalment
 from .base import Regime, register
 
 
@@ -11,13 +12,12 @@ from .base import Regime, register
 class Grant(Regime):
     name = "grant"
     label = "Project grants (项目资助)"
-    funder_designs = 0.5  # the organization designs the project; the funder chooses projects
 
     def procure(self, buyer, lots):
-        model = self.model
+        market = self.market
         p = buyer.params
         term = p["contract_term_months"]
-        rng = model.behaviour
+        rng = market.rng
         for lot in lots:
             pool = buyer.lot_budget(lot)  # per month
             award = p["grant_award_share"] * pool
@@ -26,7 +26,7 @@ class Grant(Regime):
             p_win = min(1.0, n_awards / max(len(eligible), 1))
             applicants = [o for o in eligible if o.apply_grant(award * term, p_win)]
             for org in applicants:
-                model.charge_bid(org)
+                market.charge_bid(org)
             buyer.governance("grant:review", p["bid_review_staff_days"] * len(applicants))
             noise = rng.normal(0.0, p["grant_review_noise"], size=len(applicants))
             ranked = sorted(
@@ -40,25 +40,28 @@ class Grant(Regime):
             lo = 0.0
             for org, u in zip(winners, units):
                 share = u / total_units
-                model.arrange(
+                market.arrange(
                     self,
                     buyer,
                     lot,
                     org,
                     term,
-                    "instalment",
+                    Instalment(award * scale),
                     u * scale,
-                    monthly=award * scale,
                     share=(lo, lo + share),
                     promised_quality=org.skill,
                 )
                 lo += share
-                model.record_grant(buyer, lot, org, award * scale * term, len(applicants))
+                market.log.grant(buyer, lot, org, award * scale * term, len(applicants))
             if winners:
-                model.maybe_enter(lot, len(applicants))
+                market.maybe_enter(lot, len(applicants))
             else:
-                model.no_provider(lot, 0)
+                market.no_provider(lot, 0)
         yield from ()
+
+    def design_share(self, buyer) -> float:
+        """The organization designs the project; the funder chooses among projects."""
+        return buyer.params["grant_funder_design_share"]
 
     def inspection_probability(self, arr) -> float:
         """Light reporting: one check of the project report per term."""

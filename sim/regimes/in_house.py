@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..payment import OwnCosts
 from .base import Regime, register
 
 
@@ -23,17 +24,9 @@ class InHouse(Regime):
         unit = buyer.in_house
         full = unit.unit_cost() * (1.0 + buyer.params["in_house_management_share"])
         units = min(lot.need, buyer.lot_budget(lot) / full)
-        self.model.arrange(
-            self, buyer, lot, unit, term, "budget", units, promised_quality=unit.skill
-        )
-        self.model.record_award(None, buyer, lot, unit, self.name, full, units, term, 0)
-
-    def pay(self, arr) -> None:
-        """The buyer pays its unit's share of running costs."""
-        unit = arr.provider
-        total = sum(a.delivered for a in unit.arrangements) or 1.0
-        arr.paid = unit.month_wage_bill * arr.delivered / total
-        self.model.pay_provider(arr, arr.paid)
+        market = self.market
+        market.arrange(self, buyer, lot, unit, term, OwnCosts(), units, promised_quality=unit.skill)
+        market.log.award(None, buyer, lot, unit, self, full, units, term, 0)
 
     def inspection_probability(self, arr) -> float:
         return 0.0

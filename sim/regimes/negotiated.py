@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..payment import Instalment
 from .base import Regime, register
 
 
@@ -11,7 +12,7 @@ class Negotiated(Regime):
     label = "Negotiated entrustment (非竞争性委托)"
 
     def procure(self, buyer, lots):
-        model = self.model
+        market = self.market
         p = buyer.params
         for lot in lots:
             eligible = [o for o in self.eligible(buyer, lot) if o.independent]
@@ -33,26 +34,25 @@ class Negotiated(Regime):
                 for o in ranked
             ]
             options.append({"kind": "in_house", "org": None, "price": None, "score": None})
-            choice = yield from model.decide("negotiation", buyer, lot, options)
+            choice = yield from market.decide("negotiation", buyer, lot, options)
             buyer.governance("negotiated:negotiation", p["lot_staff_days"])
             picked = options[choice] if choice is not None else None
             if picked is None:
-                model.no_provider(lot, 0)
+                market.no_provider(lot, 0)
                 continue
             if picked["kind"] == "in_house":
-                model.regime_for("in_house").arrange(buyer, lot, 12)
+                market.regime("in_house").arrange(buyer, lot, 12)
                 continue
             org, price = picked["org"], picked["price"]
             units = min(lot.need, buyer.lot_budget(lot) / price)
-            model.arrange(
+            market.arrange(
                 self,
                 buyer,
                 lot,
                 org,
                 12,
-                "instalment",
+                Instalment(price * units),
                 units,
-                monthly=price * units,
                 promised_quality=org.skill,
             )
-            model.record_award(None, buyer, lot, org, self.name, price, units, 12, 1)
+            market.log.award(None, buyer, lot, org, self, price, units, 12, 1)

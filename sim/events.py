@@ -1,0 +1,202 @@
+"""The event log: every event table of a run, the month's market counts, the annual accounts.
+
+Regimes and the market record what happens here; outcomes read ``counts`` (this month's
+``MonthCounts``, by named field) and the ledger, never a regime's name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: The event tables, in the order they are written.
+TABLES = ("tenders", "bids", "awards", "terminations", "grants", "accounts", "entries", "exits")
+
+
+@dataclass
+class MonthCounts:
+    """What the market did this month, for the outcomes (counts, and yuan where named)."""
+
+    entries: int = 0
+    exits: int = 0
+    taken_back: int = 0  # lots taken back in-house
+    awards: int = 0  # awards of a provider, by any regime
+    reawards: int = 0  # of those on lots served before, awards to the previous provider
+    incumbent_lots: int = 0  # awards on lots served before
+    bids: int = 0  # bids in competitive tenders
+    contract_awards: int = 0  # awards made by competition (regimes with ``competitive``)
+    single_bid: int = 0  # of those, awards with one bid
+    tenders: int = 0
+    eligible: int = 0  # eligible organizations, summed over tendered lots
+    lots_tendered: int = 0
+    awarded_value: float = 0.0  # yuan: value of competitive awards over their term
+    tendering_cost: float = 0.0  # yuan: buyers' ex-ante cost of running the tenders
+    terminations: int = 0
+
+
+class EventLog:
+    """Event tables (lists of rows) and this month's counts; ``step`` is the month recorded."""
+
+    def __init__(self):
+        self.tables: dict[str, list[dict]] = {k: [] for k in TABLES}
+        self.counts = MonthCounts()
+        self.step = 0
+        self._ids: dict[str, int] = {}
+
+    def begin_month(self, step: int) -> None:
+        self.step = step
+        self.counts = MonthCounts()
+
+    def new_id(self, kind: str) -> int:
+        """The next number of a kind of thing (tender, arrangement, entrant), from 1."""
+        self._ids[kind] = self._ids.get(kind, 0) + 1
+        return self._ids[kind]
+
+    # -- procurement ----------------------------------------------------------------------------
+    def tender(self, tender, buyer, lots: int, eligible_counts, n_bids: int, cost: float) -> None:
+        """A competitive tender of ``lots`` lots, its bids and what it cost the buyer."""
+        c = self.counts
+        c.tenders += 1
+        c.lots_tendered += lots
+        c.eligible += sum(eligible_counts)
+        c.bids += n_bids
+        c.tendering_cost += cost
+        self.tables["tenders"].append(
+            {
+                "step": self.step,
+                "tender": tender,
+                "buyer": buyer.name,
+                "lots": lots,
+                "eligible_mean": sum(eligible_counts) / max(lots, 1),
+                "bids": n_bids,
+                "cost": cost,
+            }
+        )
+
+    def bids(self, tender, lot, options, choice) -> None:
+        """The bids on one lot (options of kind ``bid``), and which one won."""
+        for i, o in enumerate(options):
+            if o["kind"] != "bid":
+                continue
+            self.tables["bids"].append(
+                {
+                    "step": self.step,
+                    "tender": tender,
+                    "lot": lot.id,
+                    "organization": o["org"].name,
+                    "price": o["price"],
+                    "quality": o["quality"],
+                    "reputation": o["reputation"],
+                    "tie": o["tie"],
+                    "score": o["score"],
+                    "won": i == choice,
+                }
+            )
+
+    def award(self, tender, buyer, lot, provider, regime, price, units, term, n_bids) -> None:
+        """A lot awarded to ``provider`` (``None``: no award) under ``regime``."""
+        c = self.counts
+        incumbent = lot.last_provider
+        if provider is not None:
+            c.awards += 1
+            if incumbent is not None:
+                c.incumbent_lots += 1
+                c.reawards += provider is incumbent
+            if regime.competitive:
+                c.contract_awards += 1
+                c.single_bid += n_bids == 1
+                c.awarded_value += price * units * term
+        self.tables["awards"].append(
+            {
+                "step": self.step,
+                "tender": tender,
+                "buyer": buyer.name,
+                "lot": lot.id,
+                "line": buyer.line_params(lot.line)["name"],
+                "community": lot.community,
+                "provider": provider.name if provider is not None else "",
+                "regime": regime.name,
+                "price": price,
+                "units": units,
+                "term": term,
+                "value": price * units * term,
+                "bids": n_bids,
+                "incumbent": provider is not None and provider is incumbent,
+            }
+        )
+
+    def grant(self, buyer, lot, org, amount, applications) -> None:
+        """A grant to ``org`` toward ``lot``, out of ``applications``."""
+        c = self.counts
+        c.awards += 1
+        if lot.last_provider is not None:
+            c.incumbent_lots += 1
+            c.reawards += org is lot.last_provider
+        self.tables["grants"].append(
+            {
+                "step": self.step,
+                "buyer": buyer.name,
+                "lot": lot.id,
+                "organization": org.name,
+                "amount": amount,
+                "applications": applications,
+            }
+        )
+
+    # -- arrangements and organizations ---------------------------------------------------------
+    def termination(self, arr, reason: str) -> None:
+        """An arrangement ended before its term (``reason``: terminated, regime_switch, ...)."""
+        if reason == "terminated":
+            self.counts.terminations += 1
+        self.tables["terminations"].append(
+            {
+                "step": self.step,
+                "buyer": arr.buyer.name,
+                "lot": arr.lot.id,
+                "provider": arr.provider.name,
+                "regime": arr.regime.name,
+                "reason": reason,
+                "strikes": arr.strikes,
+            }
+        )
+
+    def taken_back(self) -> None:
+        self.counts.taken_back += 1
+
+    def entry(self, org, line_name: str) -> None:
+        self.counts.entries += 1
+        self.tables["entries"].append(
+            {"step": self.step, "organization": org.name, "origin": org.origin, "line": line_name}
+        )
+
+    def exit(self, org) -> None:
+        self.counts.exits += 1
+        self.tables["exits"].append(
+            {"step": self.step, "organization": org.name, "origin": org.origin, "cash": org.cash}
+        )
+
+    def annual_accounts(self, year: int, organizations) -> None:
+        """Each organization's year: revenue by kind, costs, cash, staff, dependence, drift."""
+        for org in organizations:
+            if not org.active and org.cash <= 0 and not org.history:
+                continue
+            t = org.trailing()
+            gov = sum(t["gov"].values())
+            revenue = gov + t["private"]
+            self.tables["accounts"].append(
+                {
+                    "year": year,
+                    "organization": org.name,
+                    "origin": org.origin,
+                    "active": org.active,
+                    "revenue_government": gov,
+                    "revenue_private": t["private"],
+                    "costs": t["costs"],
+                    "surplus": revenue - t["costs"],
+                    "cash": org.cash,
+                    "staff": org.staff,
+                    "government_share": gov / revenue if revenue > 0 else 0.0,
+                    "reputation": org.reputation,
+                    "mission_drift": org.drift,
+                    "slack": org.slack,
+                }
+            )
