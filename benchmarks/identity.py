@@ -74,7 +74,8 @@ def _same(a, b) -> bool:
 
 
 def differences(before: dict, after: dict) -> list[str]:
-    """One line per run (and part) that differs."""
+    """One line per run (and part) that differs. Outcomes and event tables that only ``after``
+    has (added since) are not differences: every one ``before`` has must be equal."""
     out = []
     for key, old in before.items():
         new = after.get(key)
@@ -84,14 +85,9 @@ def differences(before: dict, after: dict) -> list[str]:
         for part in ("summary", "series", "events"):
             if part not in new:
                 continue  # a part the other side does not record
-            if not _same(old[part], new[part]):
-                if part == "events":
-                    kinds = [k for k in old[part] if not _same(old[part][k], new[part].get(k))]
-                    extra = [k for k in new[part] if k not in old[part]]
-                    out.append(f"{key}: events differ in {kinds + extra}")
-                else:
-                    names = [k for k in old[part] if not _same(old[part][k], new[part].get(k))]
-                    out.append(f"{key}: {part} differs in {names[:8]}")
+            names = [k for k in old[part] if not _same(old[part][k], new[part].get(k))]
+            if names:
+                out.append(f"{key}: {part} differ in {names[:8]}")
     return out
 
 
@@ -150,7 +146,13 @@ def main(argv=None) -> int:
         print(f"{len(diff)} differences over {n} runs:")
         print("\n".join(diff))
         return 1
+    added = sorted(
+        {k for v in after.values() for k in v["summary"]}
+        - set(next(iter(before.values()))["summary"])
+    )
     print(f"identical: {n} runs (summaries, series and events)")
+    if added:
+        print(f"outcomes added since: {', '.join(added)}")
     return 0
 
 

@@ -9,7 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 #: The event tables, in the order they are written.
-TABLES = ("tenders", "bids", "awards", "terminations", "grants", "accounts", "entries", "exits")
+TABLES = (
+    "tenders",
+    "bids",
+    "awards",
+    "terminations",
+    "grants",
+    "choices",
+    "accounts",
+    "entries",
+    "exits",
+)
 
 
 @dataclass
@@ -31,6 +41,9 @@ class MonthCounts:
     awarded_value: float = 0.0  # yuan: value of competitive awards over their term
     tendering_cost: float = 0.0  # yuan: buyers' ex-ante cost of running the tenders
     terminations: int = 0
+    entitled: int = 0  # residents entitled to choose their provider (e.g. voucher holders)
+    taking_up: int = 0  # of those, residents served by the provider they chose
+    switched: int = 0  # residents who changed provider by their own choice
 
 
 class EventLog:
@@ -142,9 +155,35 @@ class EventLog:
             }
         )
 
+    # -- residents' choice of provider ------------------------------------------------------
+    def entitlement(self, entitled: int, taking_up: int) -> None:
+        """This month, on one lot: residents entitled to choose a provider, and those served by
+        the provider they chose (regimes where residents choose report it each month)."""
+        self.counts.entitled += entitled
+        self.counts.taking_up += taking_up
+
+    def switches(self, n: int) -> None:
+        """Residents who changed provider by their own choice."""
+        self.counts.switched += n
+
+    def choice(self, buyer, lot, provider, residents: int, hours: float) -> None:
+        """After a round of choice: how many residents of ``lot`` chose ``provider``."""
+        self.tables["choices"].append(
+            {
+                "step": self.step,
+                "buyer": buyer.name,
+                "lot": lot.id,
+                "provider": provider.name,
+                "residents": residents,
+                "hours": hours,
+                "reputation": provider.reputation,
+                "skill": provider.skill,
+            }
+        )
+
     # -- arrangements and organizations ---------------------------------------------------------
     def termination(self, arr, reason: str) -> None:
-        """An arrangement ended before its term (``reason``: terminated, regime_switch, ...)."""
+        """An arrangement ended before its term (``reason``: terminated, regime_switch)."""
         if reason == "terminated":
             self.counts.terminations += 1
         self.tables["terminations"].append(

@@ -145,7 +145,8 @@ class Market:
         )
 
     def end(self, arr, reason: str) -> None:
-        """End an arrangement (``expired``, or a reason recorded as an event)."""
+        """End an arrangement. ``expired`` (its term is over) and ``unchosen`` (no resident chose
+        the provider any more) end quietly; any other reason is recorded as an event."""
         lot = arr.lot
         lot.arrangements.remove(arr)
         arr.provider.arrangements.remove(arr)
@@ -153,7 +154,7 @@ class Market:
         lot.last_provider = arr.provider
         if not lot.arrangements:
             self.population.unassign(lot.residents, lot.line)
-        if reason != "expired":
+        if reason not in ("expired", "unchosen"):
             self.log.termination(arr, reason)
 
     def span(self, arr) -> tuple:

@@ -280,6 +280,26 @@ OUTCOMES: list[Outcome] = [
         "reawards",
         "incumbent_lots",
     ),
+    O(
+        "take_up_share",
+        "market",
+        "share",
+        "Share of residents entitled to choose their provider (voucher holders) who are served by "
+        "the one they chose; undefined where no regime lets residents choose.",
+        "ratio",
+        "taking_up",
+        "entitled",
+    ),
+    O(
+        "switch_rate",
+        "market",
+        "share per month",
+        "Share of residents served by a provider they chose who switched provider in a month; "
+        "undefined where no regime lets residents choose.",
+        "ratio",
+        "switched",
+        "taking_up",
+    ),
     O("entries", "market", "organizations", "Organizations that entered.", "sum"),
     O("exits", "market", "organizations", "Organizations that exited.", "sum"),
     O("terminations", "market", "arrangements", "Arrangements terminated for failures.", "sum"),
@@ -322,6 +342,9 @@ COMPONENTS = [
     "single_bid",
     "reawards",
     "incumbent_lots",
+    "entitled",
+    "taking_up",
+    "switched",
 ]
 SERIES = COMPONENTS + OUTCOME_NAMES
 _RATIOS = [o for o in OUTCOMES if o.summary == "ratio"]
@@ -432,6 +455,9 @@ def step_outcomes(model) -> dict[str, float]:
     out["single_bid"] = float(s.single_bid)
     out["reawards"] = float(s.reawards)
     out["incumbent_lots"] = float(s.incumbent_lots)
+    out["entitled"] = float(s.entitled)
+    out["taking_up"] = float(s.taking_up)
+    out["switched"] = float(s.switched)
     for o in _RATIOS:
         out[o.name] = _ratio(out[o.num], out[o.den], o.scale)
 
