@@ -393,6 +393,35 @@ _PARAM_LIST = [
        "projects, the funder chooses among them and sets the call's priorities. Drives mission "
        "drift under grants (contract and designated work: the funder sets it all).",
        "assumption: half, between the applicant's design and the funder's choice", "buyer"),
+    _p("voucher_markup", 0.2, "float", "share", 0, 5,
+       "Vouchers: the hour a voucher pays for, above the buyer's estimate of an efficient unit "
+       "cost (a voucher's value is that price times the mean need of the lot's entitled "
+       "residents, a month).",
+       "assumption: as ceiling_markup, the buyer prices what it buys the same way", "buyer"),
+    _p("voucher_take_up", 0.7, "float", "share of holders", 0, 1,
+       "Vouchers: chance that a resident issued a voucher uses it.",
+       "assumption: most but not all holders use service vouchers", "buyer"),
+    _p("voucher_accreditation_skill", 0.6, "float", "quality at full effort", 0, 1,
+       "Vouchers: the least capability the buyer accredits (its entry standard).",
+       "assumption: about one s.d. under the mean capability (skill, skill_sd)", "buyer"),
+    _p("voucher_choice_sensitivity", 10.0, "float", "per unit of rating", 0, 100,
+       "Vouchers: how strongly a holder's choice among accredited providers follows their "
+       "rating (multinomial logit; 0: a uniform draw).",
+       "assumption: a rating gap of 0.1 makes a provider e (2.7) times as likely", "buyer"),
+    _p("voucher_local_preference", 0.05, "float", "rating units", 0, 1,
+       "Vouchers: what a provider based in the holder's own community adds to its rating.",
+       "assumption: closeness matters for home and community care, less than quality", "buyer"),
+    _p("voucher_switch_months", 3, "int", "months", 1, 120,
+       "Vouchers: months between a holder's opportunities to change provider.",
+       "assumption: a quarter", "buyer"),
+    _p("voucher_switch_margin", 0.05, "float", "rating units", 0, 1,
+       "Vouchers: how much better an alternative must look than the holder's opinion of its "
+       "provider before it switches (the cost of changing).",
+       "assumption", "buyer"),
+    _p("voucher_word_of_mouth", 0.5, "float", "share", 0, 1,
+       "Vouchers: chance that the alternative a holder weighs is a neighbour's provider, as "
+       "the neighbour judges it, rather than a rated provider from the buyer's list.",
+       "assumption", "buyer"),
 ]
 # fmt: on
 

@@ -17,9 +17,10 @@ import pytest
 from sim import __version__
 from sim.cli import main
 from sim.experiments.seeds import replication_seeds
+from sim.regimes import REGIMES as _REGISTRY
 
 REPO = Path(__file__).resolve().parent.parent
-REGIMES = ["contract", "grant", "administrative_dependence", "in_house", "negotiated"]
+REGIMES = list(_REGISTRY)
 STEPS, REPS = 12, 2
 
 

@@ -140,3 +140,13 @@ def test_every_parameter_and_outcome_appears_once_in_its_table(doc):
         assert params.count(f"| `{name}` |") == 1, name
     for o in OUTCOMES:
         assert outcomes.count(f"| `{o.name}` |") == 1, o.name
+
+
+def test_the_readme_layout_names_every_module_and_package_of_sim():
+    readme = (odd.ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme.split("## Layout", 1)[1].split("```")[1]
+    sim = odd.ROOT / "sim"
+    names = [p.name for p in sim.glob("*.py") if p.name not in ("__init__.py", "__main__.py")]
+    names += [f"{p.name}/" for p in sim.iterdir() if (p / "__init__.py").is_file()]
+    missing = [n for n in names if n not in layout]
+    assert not missing, f"README's layout does not name {missing}"

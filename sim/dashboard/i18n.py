@@ -322,6 +322,15 @@ PARAM_ZH: dict[str, str] = {
     "grant_review_noise": "项目评审误差",
     "negotiated_margin": "协商利润率",
     "grant_award_share": "单个资助项目规模",
+    "grant_funder_design_share": "资助方设定的项目内容比例",
+    "voucher_markup": "服务券单价加成",
+    "voucher_take_up": "服务券使用率",
+    "voucher_accreditation_skill": "服务机构认定的能力门槛",
+    "voucher_choice_sensitivity": "居民选择对评价的敏感度",
+    "voucher_local_preference": "本社区机构偏好",
+    "voucher_switch_months": "更换服务机构的间隔（月）",
+    "voucher_switch_margin": "更换服务机构的门槛",
+    "voucher_word_of_mouth": "邻里口碑的比重",
 }
 
 CHOICE_ZH: dict[str, str] = {
@@ -386,6 +395,7 @@ UNIT_ZH: dict[str, str] = {
     "share of outlay": "占支出比例",
     "share of contract value": "占合同金额比例",
     "share of organizations": "组织比例",
+    "share per month": "每月比例",
     "1 - HHI": "1 - HHI",
     "bids": "份",
     "HHI": "HHI",
@@ -418,6 +428,8 @@ OUTCOME_EN: dict[str, str] = {
     "bids_per_award": "Bids per contract award",
     "contract_value_hhi": "Concentration of contract value (HHI)",
     "incumbent_reaward_rate": "Incumbents re-awarded",
+    "take_up_share": "Voucher take-up",
+    "switch_rate": "Residents switching provider, a month",
 }
 
 OUTCOME_ZH: dict[str, str] = {
@@ -455,6 +467,8 @@ OUTCOME_ZH: dict[str, str] = {
     "single_bid_share": "单一投标合同比例",
     "contract_value_hhi": "合同金额集中度（HHI）",
     "incumbent_reaward_rate": "原承接主体续约率",
+    "take_up_share": "服务券使用率",
+    "switch_rate": "每月更换服务机构的居民比例",
     "entries": "新进入组织数",
     "exits": "退出组织数",
     "terminations": "终止的购买关系数",
