@@ -395,7 +395,6 @@ UNIT_ZH: dict[str, str] = {
     "share of outlay": "占支出比例",
     "share of contract value": "占合同金额比例",
     "share of organizations": "组织比例",
-    "share per month": "每月比例",
     "1 - HHI": "1 - HHI",
     "bids": "份",
     "HHI": "HHI",
