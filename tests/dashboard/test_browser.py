@@ -14,6 +14,8 @@ import re
 
 import pytest
 
+from sim.regimes import REGIMES
+
 from .conftest import ARTIFACTS, require
 
 require("solara")
@@ -257,9 +259,9 @@ def test_compare_every_regime_with_intervals(new_page):
     table = page.locator(".gpps-compare-table")
     table.wait_for(timeout=90_000)
     rows = table.locator("tbody tr")
-    assert rows.count() == 5
+    assert rows.count() == len(REGIMES)
     text = table.inner_text()
-    for regime in ("合同外包", "项目资助", "依赖关系非竞争性购买"):
+    for regime in ("合同外包", "项目资助", "依赖关系非竞争性购买", "服务券"):
         assert regime in text
     assert re.search(r"\d \[\d", text), "no interval in the table"
     assert "10 replications of 12 months" in page.locator(".gpps-h4").inner_text()
