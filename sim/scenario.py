@@ -2,7 +2,10 @@
 
 Precedence of values: parameter defaults < the file's ``[params]`` < an entry's own keys
 (``[[buyers]]``, ``[[organizations]]``, ``[[service_lines]]``) < run overrides. A run override
-of ``regime`` sets every buyer to that regime and drops the schedule.
+of ``regime`` sets every buyer to that regime and drops the schedule; a run override of any other
+parameter that the schedule also changes holds for the whole run (the schedule's changes of that
+parameter are dropped), so a value given on the command line, in a sweep or in the dashboard is
+the value the run uses.
 """
 
 from __future__ import annotations
@@ -258,6 +261,7 @@ def build(data: dict, label: str, overrides: dict[str, Any]) -> Scenario:
     orgs = _orgs(data, label, params, over, line_names, buyer_names)
     file_steps = PARAMS["steps"].check(raw.get("steps", PARAMS["steps"].default))
     schedule = [] if "regime" in over else _schedule(data, label, params, buyer_names, file_steps)
+    schedule = _without(schedule, over)
 
     scenario = Scenario(
         name=str(data.get("name", Path(label).stem)),
@@ -455,6 +459,16 @@ def _schedule(data, label, params, buyer_names, file_steps: int) -> list[dict]:
                 {"step": step, "buyer": buyer, "regime": regime, "cut_ties": cut, "params": changes}
             )
     return sorted(out, key=lambda s: s["step"])
+
+
+def _without(schedule: list[dict], overrides: dict) -> list[dict]:
+    """The schedule less its changes of overridden parameters (entries left empty drop out)."""
+    out = []
+    for entry in schedule:
+        changes = {k: v for k, v in entry["params"].items() if k not in overrides}
+        if changes or entry["regime"] or entry["cut_ties"]:
+            out.append({**entry, "params": changes})
+    return out
 
 
 def _from_market(regime: str) -> bool:
