@@ -26,7 +26,7 @@ model = "benchmarks.sweep:entry"
 n_residents = {n}
 population = {population}
 [record]
-final = ["qa_units_per_10k_yuan", "worker_pid"]
+final = ["qa_hours_per_10k_yuan", "worker_pid"]
 """
 
 

@@ -81,9 +81,9 @@ def compare(
 
 #: The outcome that stands for each dimension in the case summary, and whether higher is better.
 DIMENSIONS = {
-    "efficiency": ("qa_units_per_10k_yuan", True),
+    "efficiency": ("qa_hours_per_10k_yuan", True),
     "quality": ("quality_mean", True),
-    "independence": ("largest_buyer_dependence_mean", False),
+    "independence": ("provider_largest_buyer_share_mean", False),
 }
 
 

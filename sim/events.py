@@ -220,7 +220,7 @@ class EventLog:
                 continue
             t = org.trailing()
             gov = sum(t["gov"].values())
-            revenue = gov + t["private"]
+            revenue = gov + t["private"] + t["outside"]
             self.tables["accounts"].append(
                 {
                     "year": year,
@@ -229,6 +229,7 @@ class EventLog:
                     "active": org.active,
                     "revenue_government": gov,
                     "revenue_private": t["private"],
+                    "revenue_outside": t["outside"],
                     "costs": t["costs"],
                     "surplus": revenue - t["costs"],
                     "cash": org.cash,

@@ -33,33 +33,33 @@ O = Outcome
 OUTCOMES: list[Outcome] = [
     # efficiency
     O(
-        "qa_units_per_10k_yuan",
+        "qa_hours_per_10k_yuan",
         "efficiency",
         "quality-adjusted hours per 10,000 yuan",
-        "Service hours times quality delivered, per 10,000 yuan of total outlay (all funders, "
-        "governance included).",
+        "Service hours times quality delivered, per 10,000 yuan spent on the service (public "
+        "money spent, governance included, and private donations to the providers).",
         "ratio",
-        "qa_units",
-        "outlay_yuan",
+        "qa_hours",
+        "service_outlay_yuan",
         1e4,
     ),
     O(
-        "cost_per_unit",
+        "cost_per_hour",
         "efficiency",
         "yuan per hour",
-        "Total outlay per service hour received.",
+        "Money spent on the service per service hour received.",
         "ratio",
-        "outlay_yuan",
-        "units_delivered",
+        "service_outlay_yuan",
+        "hours_delivered",
     ),
     O(
-        "cost_per_qa_unit",
+        "cost_per_qa_hour",
         "efficiency",
         "yuan per quality-adjusted hour",
-        "Total outlay per quality-adjusted service hour.",
+        "Money spent on the service per quality-adjusted service hour.",
         "ratio",
-        "outlay_yuan",
-        "qa_units",
+        "service_outlay_yuan",
+        "qa_hours",
     ),
     O(
         "need_met_share",
@@ -67,14 +67,15 @@ OUTCOMES: list[Outcome] = [
         "share",
         "Share of residents' need that was served.",
         "ratio",
-        "units_delivered",
+        "hours_delivered",
         "need_total",
     ),
     O(
-        "outlay_total",
+        "outlay_service",
         "efficiency",
         "yuan per person-month",
-        "All money spent, per person.",
+        "Money spent on the service (public money spent and private donations to the "
+        "providers), per person.",
         "mean",
     ),
     O(
@@ -106,21 +107,22 @@ OUTCOMES: list[Outcome] = [
         "mean",
     ),
     O(
-        "outlay_private",
+        "outlay_private_providers",
         "efficiency",
         "yuan per person-month",
-        "Private donations received by organizations, per person.",
+        "Private donations received by the organizations providing the service this month, per "
+        "person (donations to organizations without an arrangement are not spent on it).",
         "mean",
     ),
     O(
-        "governance_share",
+        "governance_cost_share",
         "efficiency",
         "share of outlay",
         "Buyers' governance costs (tendering, management, review, appraisal, evaluation, "
-        "in-house overhead) per yuan of outlay.",
+        "in-house overhead) per yuan spent on the service.",
         "ratio",
         "governance_cost",
-        "outlay_yuan",
+        "service_outlay_yuan",
     ),
     O(
         "tendering_cost_share",
@@ -175,63 +177,93 @@ OUTCOMES: list[Outcome] = [
         "Spread (s.d.) of mean satisfaction across communities.",
         "mean",
     ),
-    # independence
+    # independence: over providers (organizations with revenue from the buyers in the trailing
+    # twelve months); organizations without it are counted apart (idle)
     O(
-        "gov_revenue_share_mean",
+        "provider_gov_share_mean",
         "independence",
         "share",
-        "Mean government share of organizations' revenue (trailing 12 months).",
+        "Mean government share of providers' revenue (trailing 12 months). Providers: "
+        "organizations with revenue from the buyers in that time.",
         "last12",
     ),
     O(
-        "gov_revenue_share_over_90",
-        "independence",
-        "share of organizations",
-        "Share of organizations that get 90% or more of their revenue from government.",
-        "last12",
-    ),
-    O(
-        "affiliate_founder_share_mean",
+        "provider_gov_share_weighted",
         "independence",
         "share",
-        "Mean share of their revenue that organizations founded by a buyer get from that buyer.",
+        "Government share of all providers' revenue taken together (revenue-weighted).",
         "last12",
     ),
     O(
-        "largest_buyer_dependence_mean",
+        "provider_gov_share_over_90",
+        "independence",
+        "share of providers",
+        "Share of providers that get 90% or more of their revenue from government.",
+        "last12",
+    ),
+    O(
+        "provider_founder_share_mean",
         "independence",
         "share",
-        "Mean share of revenue from the single largest buyer, over organizations with "
-        "government revenue.",
+        "Mean share of their revenue that providers founded by a buyer get from that buyer.",
         "last12",
     ),
     O(
-        "revenue_diversity_mean",
+        "provider_largest_buyer_share_mean",
+        "independence",
+        "share",
+        "Mean share of providers' revenue from their single largest buyer.",
+        "last12",
+    ),
+    O(
+        "provider_revenue_diversity_mean",
         "independence",
         "1 - HHI",
-        "Mean diversity of revenue sources (each buyer and private giving are sources).",
+        "Mean diversity of providers' revenue sources (each buyer, private donors and outside "
+        "funders are sources).",
+        "last12",
+    ),
+    O(
+        "provider_survival_months_median",
+        "independence",
+        "months",
+        "Median months a provider survives on reserves if government money stops (capped at 120).",
+        "last12",
+    ),
+    O(
+        "provider_mission_drift_mean",
+        "independence",
+        "0-1",
+        "Mean drift of providers toward their funders' priorities.",
         "last12",
     ),
     O(
         "tied_org_share",
         "independence",
         "share",
-        "Share of organizations with leadership ties to a buyer.",
+        "Share of active organizations with leadership ties to a buyer.",
         "last12",
     ),
     O(
-        "survival_months_median",
+        "idle_orgs",
+        "independence",
+        "organizations",
+        "Active organizations without revenue from the buyers in the trailing 12 months.",
+        "last12",
+    ),
+    O(
+        "idle_reserve_months_median",
         "independence",
         "months",
-        "Median months an organization "
-        "survives on reserves if government money stops (capped at 120).",
+        "Median reserves of idle organizations, in months of their core team's cost.",
         "last12",
     ),
     O(
-        "mission_drift_mean",
+        "idle_survival_months_median",
         "independence",
-        "0-1",
-        "Mean drift of organizations toward their funders' priorities.",
+        "months",
+        "Median months idle organizations survive on reserves at their current net burn "
+        "(capped at 120).",
         "last12",
     ),
     # market
@@ -313,23 +345,23 @@ OUTCOMES: list[Outcome] = [
 ]
 OUTCOME_NAMES = [o.name for o in OUTCOMES]
 HEADLINE = [
-    "qa_units_per_10k_yuan",
-    "cost_per_qa_unit",
+    "qa_hours_per_10k_yuan",
+    "cost_per_qa_hour",
     "need_met_share",
     "quality_mean",
     "satisfaction_mean",
-    "gov_revenue_share_mean",
-    "largest_buyer_dependence_mean",
-    "mission_drift_mean",
+    "provider_gov_share_mean",
+    "provider_largest_buyer_share_mean",
+    "provider_mission_drift_mean",
     "bids_per_award",
     "tendering_cost_share",
 ]
 
 #: Per-step components that ratio outcomes are built from (yuan and hours are per step).
 COMPONENTS = [
-    "outlay_yuan",
-    "qa_units",
-    "units_delivered",
+    "service_outlay_yuan",
+    "qa_hours",
+    "hours_delivered",
     "need_total",
     "governance_cost",
     "tendering_cost",
@@ -426,7 +458,8 @@ def step_outcomes(model) -> dict[str, float]:
     out: dict[str, float] = {}
 
     spent = led.flow(src_prefix="buyer:") - led.flow(src_prefix="buyer:", kind_prefix="lapse")
-    private = led.flow(src_prefix="donors")
+    orgs = model.organizations()
+    private = _sum([o.month["private"] for o in orgs if o.arrangements])  # to providers
     by_source = {
         src: led.flow(src_prefix=f"fund:{src}", kind_prefix="appropriation")
         - led.flow(dst_prefix=f"fund:{src}", kind_prefix="lapse")
@@ -434,15 +467,15 @@ def step_outcomes(model) -> dict[str, float]:
         for src in ("general", "lottery", "earmarked")
     }
     total = spent + private
-    out["outlay_yuan"] = total
-    out["outlay_total"] = total / persons
+    out["service_outlay_yuan"] = total
+    out["outlay_service"] = total / persons
     out["outlay_government"] = spent / persons
-    out["outlay_private"] = private / persons
+    out["outlay_private_providers"] = private / persons
     for src, v in by_source.items():
         out[f"outlay_{src}"] = v / persons
-    units, qa_units = kernels.delivered(pop.received.ravel(), pop.quality.ravel())
-    out["units_delivered"] = units
-    out["qa_units"] = qa_units  # Σ hours received × their quality
+    hours, qa_hours = kernels.delivered(pop.received.ravel(), pop.quality.ravel())
+    out["hours_delivered"] = hours
+    out["qa_hours"] = qa_hours  # Σ hours received × their quality
     out["need_total"] = pop.total_need  # float(pop.need.sum()): need is fixed
     out["governance_cost"] = led.flow(dst_prefix="governance:")
     out["tendering_cost"] = s.tendering_cost
@@ -486,7 +519,6 @@ def step_outcomes(model) -> dict[str, float]:
     else:
         out["satisfaction_sd_communities"] = math.nan
 
-    orgs = model.organizations()
     out.update(independence(orgs))
     value: dict[int, float] = {}
     for a in arrs:
@@ -506,33 +538,45 @@ def step_outcomes(model) -> dict[str, float]:
 
 
 def independence(orgs) -> dict[str, float]:
-    """Independence outcomes over organizations (trailing twelve months of revenue)."""
-    shares, largest, diversity, survival, affiliates = [], [], [], [], []
+    """Independence outcomes of active organizations (trailing twelve months of revenue):
+    over providers, those with revenue from the buyers; idle organizations apart."""
+    shares, largest, diversity, survival, founder, drift = [], [], [], [], [], []
+    gov_total = revenue_total = 0.0
+    idle_reserves, idle_survival = [], []
     for org in orgs:
         t = org.trailing()
         gov = sum(t["gov"].values())
-        revenue = gov + t["private"]
-        if revenue <= 0:
+        if gov <= 0:
+            core = org.core_posts * org.post_cost
+            idle_reserves.append(org.cash / core if core > 0 else math.nan)
+            idle_survival.append(org.survival_months(t))
             continue
+        revenue = gov + t["private"] + t["outside"]
+        gov_total += gov
+        revenue_total += revenue
         shares.append(gov / revenue)
-        if getattr(org, "origin", "") == "founded":
-            affiliates.append(t["gov"].get(f"buyer:{org.founded_by}", 0.0) / revenue)
-        if gov > 0:
-            largest.append(max(t["gov"].values()) / revenue)
-        parts = [*t["gov"].values(), t["private"]]
+        if org.origin == "founded":
+            founder.append(t["gov"].get(f"buyer:{org.founded_by}", 0.0) / revenue)
+        largest.append(max(t["gov"].values()) / revenue)
+        parts = [*t["gov"].values(), t["private"], t["outside"]]
         diversity.append(1.0 - _sum_of_squares(parts, revenue))
         survival.append(org.survival_months(t))
+        drift.append(org.drift)
     nan = math.nan
-    over_90 = sum(1 for x in shares if x >= 0.9)  # np.mean of booleans: a count over a count
+    over_90 = sum(1 for x in shares if x >= 0.9)
     return {
-        "gov_revenue_share_mean": _mean(shares) if shares else nan,
-        "gov_revenue_share_over_90": over_90 / len(shares) if shares else nan,
-        "affiliate_founder_share_mean": _mean(affiliates) if affiliates else nan,
-        "largest_buyer_dependence_mean": _mean(largest) if largest else nan,
-        "revenue_diversity_mean": _mean(diversity) if diversity else nan,
+        "provider_gov_share_mean": _mean(shares) if shares else nan,
+        "provider_gov_share_weighted": gov_total / revenue_total if revenue_total > 0 else nan,
+        "provider_gov_share_over_90": over_90 / len(shares) if shares else nan,
+        "provider_founder_share_mean": _mean(founder) if founder else nan,
+        "provider_largest_buyer_share_mean": _mean(largest) if largest else nan,
+        "provider_revenue_diversity_mean": _mean(diversity) if diversity else nan,
+        "provider_survival_months_median": _median(survival) if survival else nan,
+        "provider_mission_drift_mean": _mean(drift) if drift else nan,
         "tied_org_share": sum(1 for o in orgs if o.ties) / len(orgs) if orgs else nan,
-        "survival_months_median": _median(survival) if survival else nan,
-        "mission_drift_mean": _mean([o.drift for o in orgs]) if orgs else nan,
+        "idle_orgs": float(len(idle_survival)),
+        "idle_reserve_months_median": _median(idle_reserves) if idle_reserves else nan,
+        "idle_survival_months_median": _median(idle_survival) if idle_survival else nan,
     }
 
 

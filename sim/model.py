@@ -197,6 +197,11 @@ class GppsModel(mesa.Model):
                 cost = amount * p["fundraising_cost_ratio"]
                 self.ledger.transfer(org.account, "economy", cost, "fundraising")
                 org.month["costs"] += cost
+        for org in orgs:  # funders and clients outside the simulated buyers
+            amount = org.outside_revenue()
+            if amount > 0:
+                self.ledger.transfer("outside", org.account, amount, "outside")
+                org.record_revenue("outside", amount)
         # reputations follow residents' opinions of the providers serving them (``total`` and
         # ``count`` above: donations change neither opinions nor providers)
         for prod in self.providers:
@@ -208,7 +213,7 @@ class GppsModel(mesa.Model):
         for org in orgs:
             t = org.trailing()
             surplus = org.cash - p["reserve_cap_months"] * t["costs"] / max(t["months"], 1)
-            if surplus > 0 and org.arrangements:
+            if surplus > 0:
                 self.ledger.transfer(org.account, "economy", surplus, "own_programmes")
                 org.month["costs"] += surplus
             org.drift_mission(t)  # the surplus spent changed costs, not revenue

@@ -20,11 +20,11 @@ from . import __version__, metrics
 from .errors import InputError
 
 FIGURE_OUTCOMES = [
-    "qa_units_per_10k_yuan",
+    "qa_hours_per_10k_yuan",
     "quality_mean",
     "satisfaction_mean",
-    "gov_revenue_share_mean",
-    "mission_drift_mean",
+    "provider_gov_share_mean",
+    "provider_mission_drift_mean",
     "active_orgs",
 ]
 

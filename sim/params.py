@@ -236,9 +236,20 @@ _PARAM_LIST = [
        "How much public funding of its costs cuts an organization's fundraising effort.",
        "Andreoni & Payne 2011: grants crowd out private giving mostly through reduced "
        "fundraising"),
-    _p("donor_pool_per_capita", 1.0, "float", "yuan per person-month", 0, 100000,
-       "Private money residents and local donors give to local social services.",
-       "assumption: small private giving for local services in China"),
+    _p("donor_pool_per_capita", 3.0, "float", "yuan per person-month", 0, 100000,
+       "Private money residents and local donors could give to local social services (what is "
+       "given depends on organizations' fundraising and residents' opinions).",
+       "China's recorded charitable giving, about 140-210 billion yuan a year in 2018-2020 "
+       "(China Charity Alliance annual donation reports; recalled), is 8-12 yuan per "
+       "person-month for all causes; about a quarter is assumed open to local social services"),
+    _p("outside_core_cover", 0.5, "float", "share of the core team's cost", 0, 5,
+       "Revenue from funders and clients outside the simulated buyers (other departments and "
+       "districts, foundations, fee-paying clients), as a share of an organization's core "
+       "team's cost a month at reputation 0.5 (scaled by reputation, up to twice). Affiliates "
+       "still tied to their founder have none.",
+       "assumption: US human-service nonprofits get about a third of their funding outside "
+       "government (Boris et al. 2010); Ziqiang widened its funding by bidding for other "
+       "buyers' projects"),
     _p("fundraising_cost_ratio", 0.2, "float", "yuan per yuan raised", 0, 1,
        "Cost of raising one yuan of donations.",
        "assumption"),

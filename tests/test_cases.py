@@ -73,7 +73,11 @@ def test_reform_path_switches_regime_cuts_ties_and_opens_entry_at_month_36():
     assert all(b.params["evaluation"] == "third_party" for b in m.buyers)
     assert all(not o.ties for o in affiliates)  # ties cut, staff and cash kept
     assert all(o.peak_staff > 1 and o.cash >= 0 for o in affiliates)  # capacity and cash kept
-    assert any(b["organization"] in {o.name for o in affiliates} for b in m.events["bids"])
+    # affiliates may now bid like any other organization: they are eligible for the lots
+    contract = m.market.regime("contract")
+    for buyer in m.buyers:
+        eligible = {o for lot in buyer.lots for o in contract.eligible(buyer, lot)}
+        assert {o for o in affiliates if o.founded_by == buyer.name} <= eligible
     assert m.params["entry_rate"] == pytest.approx(0.1)
     assert any(t["step"] == 37 for t in m.events["tenders"])
 

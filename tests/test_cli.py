@@ -94,7 +94,7 @@ def test_run_writes_the_expected_files(runs):
     assert len(rows(out / "series.csv")) == STEPS
     (summary,) = rows(out / "summary.csv")
     assert summary["seed"] == "7" and summary["regime"] == "as_written"
-    assert "qa_units_per_10k_yuan" in stdout
+    assert "qa_hours_per_10k_yuan" in stdout
     assert "results in" in stderr and "s;" in stderr  # timing goes to the console only
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no temp folder left
 

@@ -93,6 +93,7 @@ def _plain_trailing(p) -> dict:
         "private": sum(m["private"] for m in months),
         "costs": sum(m["costs"] for m in months),
         "designed": sum(m["designed"] for m in months),
+        "outside": sum(m["outside"] for m in months),
         "months": len(months),
     }
 
@@ -103,12 +104,18 @@ def test_trailing_keeps_the_past_months_sums_and_sees_a_changed_history():
     for _ in range(30):
         p.new_month()
         for _ in range(int(rng.integers(0, 6))):
-            source = str(rng.choice(["private", "buyer:a", "buyer:b", "buyer:c"]))
+            source = str(rng.choice(["private", "outside", "buyer:a", "buyer:b", "buyer:c"]))
             p.record_revenue(source, float(rng.lognormal(5, 2)), float(rng.random()))
             assert p.trailing() == _plain_trailing(p)
             p.month["costs"] += float(rng.lognormal(5, 2))
             assert p.trailing() == _plain_trailing(p)
-    p.history[-1] = {"gov": {"buyer:z": 1.0}, "private": 2.0, "costs": 3.0, "designed": 0.5}
+    p.history[-1] = {
+        "gov": {"buyer:z": 1.0},
+        "private": 2.0,
+        "outside": 1.5,
+        "costs": 3.0,
+        "designed": 0.5,
+    }
     assert p.trailing() == _plain_trailing(p)
     p.history.clear()
     assert p.trailing() == _plain_trailing(p)

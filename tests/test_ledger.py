@@ -113,7 +113,9 @@ def test_ledger_invariants_hold_over_random_parameters(p, seed):
         for prod in m.providers:
             assert prod.month.get("delivered", 0.0) <= prod.month.get("capacity", 0.0) + 1e-6
         led = m.ledger
-        into = sum(v for (s, d, k), v in led.flows.items() if s.startswith(("fund:", "donors")))
+        into = sum(
+            v for (s, d, k), v in led.flows.items() if s.startswith(("fund:", "donors", "outside"))
+        )
         out_of = sum(
             v
             for (s, d, k), v in led.flows.items()

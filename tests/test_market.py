@@ -59,7 +59,7 @@ def test_each_regime_runs_24_months_through_the_market_interface_only(name):
     for _ in range(24):
         m.step()
     assert not m.running
-    assert sum(m.datacollector.model_vars["units_delivered"]) > 0
+    assert sum(m.datacollector.model_vars["hours_delivered"]) > 0
     assert any(a.regime.name == name for lot in m.lots for a in lot.arrangements) or any(
         row["regime"] == name for row in m.events["awards"] + m.events["terminations"]
     )

@@ -13,7 +13,7 @@ MASTER = 31
 
 
 def _saving(result_c, result_h):
-    return 1 - result_c.summary["cost_per_qa_unit"] / result_h.summary["cost_per_qa_unit"]
+    return 1 - result_c.summary["cost_per_qa_hour"] / result_h.summary["cost_per_qa_hour"]
 
 
 def test_pattern1_more_independent_organizations_draw_more_bids():
@@ -65,6 +65,6 @@ def test_pattern5_savings_shrink_when_quality_is_hard_to_measure():
 def test_pattern5_faster_slack_growth_makes_designation_costlier():
     a = {"regime": "administrative_dependence"}
     mean, lo, hi = paired(
-        "cost_per_qa_unit", {**a, "slack_growth": 0.01}, {**a, "slack_growth": 0.06}, MASTER, n=12
+        "cost_per_qa_hour", {**a, "slack_growth": 0.01}, {**a, "slack_growth": 0.06}, MASTER, n=12
     )
     assert lo > 0, (mean, lo, hi)

@@ -109,7 +109,7 @@ def test_migrants_are_not_served_where_they_are_not_eligible():
 
 def test_outcomes_per_person_do_not_depend_on_persons_per_resident():
     """Population fixed, resolution changed: per-person outcomes agree within noise."""
-    names = ["outlay_total", "need_met_share", "qa_units_per_10k_yuan", "quality_mean"]
+    names = ["outlay_service", "need_met_share", "qa_hours_per_10k_yuan", "quality_mean"]
     for name in names:
         diffs = []
         for s in replication_seeds(5, 10):

@@ -223,7 +223,7 @@ def test_a_new_regime_is_added_without_touching_the_agents():
         for _ in range(3):
             m.step()
         assert m.buyers[0].arrangements()[0].regime.name == "test_lottery"
-        assert m.outcomes["units_delivered"] > 0
+        assert m.outcomes["hours_delivered"] > 0
     finally:
         REGIMES.pop("test_lottery")
 
@@ -238,7 +238,7 @@ def test_model_stops_at_a_pending_decision_and_goes_on_from_the_answer():
     m.resolve(worst)
     assert m.pending is None
     assert m.buyers[0].arrangements()[0].provider is chosen
-    assert len(m.datacollector.model_vars["qa_units"]) == 1
+    assert len(m.datacollector.model_vars["qa_hours"]) == 1
     # in-house is an option a person may take
     m2 = GppsModel(scenario=scenario(ONE_BUYER), rng=1, regime="contract", policy=HumanPolicy())
     m2.step()

@@ -81,4 +81,4 @@ def test_mesa_batch_run_works_on_the_model_class():
     )
     assert len(results) >= 4
     row = results[-1]
-    assert {"regime", "qa_units_per_10k_yuan", "need_met_share"} <= set(row)
+    assert {"regime", "qa_hours_per_10k_yuan", "need_met_share"} <= set(row)

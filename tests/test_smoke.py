@@ -9,11 +9,11 @@ def test_model_builds_with_every_default_and_runs():
     for _ in range(13):
         model.step()
     assert model.steps == 13
-    assert len(model.datacollector.model_vars["qa_units_per_10k_yuan"]) == 13
+    assert len(model.datacollector.model_vars["qa_hours_per_10k_yuan"]) == 13
 
 
 def test_run_returns_summary_for_every_regime():
     for regime in ("contract", "grant", "administrative_dependence", "in_house", "negotiated"):
         result = run(seed=5, steps=24, regime=regime)
-        assert result.summary["qa_units_per_10k_yuan"] > 0
+        assert result.summary["qa_hours_per_10k_yuan"] > 0
         assert 0 < result.summary["need_met_share"] <= 1

@@ -62,7 +62,7 @@ class _HardBudgetDesignation(AdministrativeDependence):
 
 
 def _designated_unit_cost(result) -> float:
-    return result.summary["cost_per_unit"]
+    return result.summary["cost_per_hour"]
 
 
 @pytest.mark.parametrize("master", MASTERS)
@@ -70,7 +70,7 @@ def test_covered_losses_raise_unit_cost(master):
     REGIMES[_HardBudgetDesignation.name] = _HardBudgetDesignation
     try:
         mean, lo, hi = paired(
-            "cost_per_unit",
+            "cost_per_hour",
             {"regime": _HardBudgetDesignation.name, "post_rate": 6000.0},
             {"regime": "administrative_dependence", "post_rate": 6000.0},
             master,

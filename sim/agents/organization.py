@@ -59,6 +59,21 @@ class SocialOrganization(Producer, mesa.Agent):
     def independent(self) -> bool:
         return self.origin != "founded"
 
+    @property
+    def reaches_outside(self) -> bool:
+        """Whether it can raise money beyond the simulated buyers: an affiliate still tied to its
+        founder cannot (it works as the founder's executive arm); any other organization can."""
+        return self.founded_by is None or self.founded_by not in self.ties
+
+    def outside_revenue(self) -> float:
+        """This month's revenue from funders and clients outside the simulated buyers (yuan):
+        ``outside_core_cover`` of its core team's cost, times its reputation relative to 0.5
+        (at most twice), if it can reach them."""
+        if not self.reaches_outside or not self.active:
+            return 0.0
+        cover = self.params["outside_core_cover"] * self.core_posts * self.post_cost
+        return cover * min(2.0 * self.reputation, 2.0)
+
     def covered(self) -> bool:
         """Whether any current arrangement covers this organization's losses."""
         return any(a.covers_losses for a in self.arrangements)
@@ -127,7 +142,7 @@ class SocialOrganization(Producer, mesa.Agent):
         ``trailing`` is ``self.trailing()`` if the caller has it (its revenue parts, at least).
         """
         t = self.trailing() if trailing is None else trailing
-        revenue = sum(t["gov"].values()) + t["private"]
+        revenue = sum(t["gov"].values()) + t["private"] + t["outside"]
         pulled = t["designed"] / revenue if revenue > 0 else 0.0
         self.drift += self.params["mission_drift_rate"] * (pulled - self.drift)
 
@@ -137,7 +152,7 @@ class SocialOrganization(Producer, mesa.Agent):
         ``trailing`` is ``self.trailing()`` if the caller has it already.
         """
         t = self.trailing() if trailing is None else trailing
-        burn = (t["costs"] - t["private"]) / max(t["months"], 1)
+        burn = (t["costs"] - t["private"] - t["outside"]) / max(t["months"], 1)
         if burn <= 0:
             return 120.0
         return _clip(self.cash / burn, 0.0, 120.0)

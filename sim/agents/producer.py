@@ -171,11 +171,13 @@ class Producer:
     def new_month(self) -> None:
         if self.month:
             self.history.append(self.month)
-        self.month = {"gov": {}, "private": 0.0, "costs": 0.0, "designed": 0.0}
+        self.month = {"gov": {}, "private": 0.0, "outside": 0.0, "costs": 0.0, "designed": 0.0}
 
     def record_revenue(self, source: str, amount: float, designed_by_funder: float = 0.0):
-        if source == "private":
-            self.month["private"] += amount
+        """Revenue from ``private`` donors, ``outside`` funders and clients, or a buyer
+        (``buyer:<name>``), of which ``designed_by_funder`` is work whose content the funder set."""
+        if source in ("private", "outside"):
+            self.month[source] += amount
         else:
             self.month["gov"][source] = self.month["gov"].get(source, 0.0) + amount
             self.month["designed"] += amount * designed_by_funder
@@ -200,12 +202,14 @@ class Producer:
             "private": past[3] + month["private"],
             "costs": past[4] + month["costs"],
             "designed": past[5] + month["designed"],
+            "outside": past[6] + month["outside"],
             "months": past[0] + 1,
         }
 
 
 def _sums(history) -> tuple:
-    """``(months, last month, gov by source, private, costs, designed)`` summed over history."""
+    """``(months, last month, gov by source, private, costs, designed, outside)`` summed over
+    history."""
     gov: dict[str, float] = {}
     for m in history:
         for k, v in m["gov"].items():
@@ -217,4 +221,5 @@ def _sums(history) -> tuple:
         sum([m["private"] for m in history]),
         sum([m["costs"] for m in history]),
         sum([m["designed"] for m in history]),
+        sum([m["outside"] for m in history]),
     )

@@ -29,10 +29,10 @@ from .i18n import choice_label, outcome_label, regime_label, tr, unit_label
 #: Outcomes drawn for each group of ``metrics.OUTCOMES`` (names missing there are skipped).
 GROUP_PLOTS = {
     "efficiency": (
-        "qa_units_per_10k_yuan",
-        "cost_per_qa_unit",
+        "qa_hours_per_10k_yuan",
+        "cost_per_qa_hour",
         "need_met_share",
-        "governance_share",
+        "governance_cost_share",
     ),
     "quality": (
         "quality_mean",
@@ -41,10 +41,10 @@ GROUP_PLOTS = {
         "satisfaction_local_migrant_gap",
     ),
     "independence": (
-        "gov_revenue_share_mean",
-        "largest_buyer_dependence_mean",
-        "revenue_diversity_mean",
-        "mission_drift_mean",
+        "provider_gov_share_mean",
+        "provider_largest_buyer_share_mean",
+        "provider_revenue_diversity_mean",
+        "provider_mission_drift_mean",
     ),
     "market": ("active_orgs", "bids_per_tender", "contract_value_hhi", "incumbent_reaward_rate"),
 }

@@ -155,13 +155,13 @@ def test_the_gpps_model_through_the_engine(make_spec, tmp_path):
         regime = ["contract", "administrative_dependence"]
         n_residents = 50
         [record]
-        final = ["qa_units_per_10k_yuan", "cost_per_unit"]
-        series = ["qa_units_per_10k_yuan"]
+        final = ["qa_hours_per_10k_yuan", "cost_per_hour"]
+        series = ["qa_hours_per_10k_yuan"]
         """
     )
     summary = run_sweep(spec, tmp_path / "g", workers=1, progress=False)
     store = Store(tmp_path / "g")
     runs, series = store.read("runs"), store.read("series")
     assert summary.failed == 0, runs["error"].dropna().tolist()
-    assert runs[["qa_units_per_10k_yuan", "cost_per_unit"]].notna().all().all()
+    assert runs[["qa_hours_per_10k_yuan", "cost_per_hour"]].notna().all().all()
     assert (series.groupby("run_id").size() == 3).all() and len(runs) == 4
