@@ -25,6 +25,16 @@ def register(subparsers) -> None:
     p.add_argument("--force", action="store_true", help="replace results of a different spec")
     p.add_argument("--chunk-size", type=int, help="runs per task and per part file")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check the spec; print the design and the estimated runs, memory, disk; run nothing",
+    )
+    p.add_argument(
+        "--ignore-limits",
+        action="store_true",
+        help="run even when the estimate exceeds the run limit, this machine's memory or its disk",
+    )
     p.set_defaults(func=cmd_sweep)
 
     a = subparsers.add_parser(
@@ -51,12 +61,25 @@ def register(subparsers) -> None:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.errors import InputError
 
-    from .runner import run_sweep
+    from .runner import check, run_sweep
     from .spec import load
 
     spec = load(args.spec)
     if args.chunk_size is not None and args.chunk_size < 1:
         raise InputError(f"--chunk-size = {args.chunk_size}: must be an integer >= 1")
+    if args.dry_run:
+        out = Path(args.out) if args.out is not None else Path("results") / spec.name
+        _, text = check(
+            spec,
+            out,
+            workers=args.workers,
+            dask=args.dask,
+            force=args.force,
+            ignore_limits=args.ignore_limits,
+        )
+        print(text)
+        print(f"dry run: nothing ran, nothing written (results would go to {out})")
+        return 0
     try:
         summary = run_sweep(
             spec,
@@ -66,6 +89,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             force=args.force,
             progress=not args.no_progress,
             chunk_size=args.chunk_size,
+            ignore_limits=args.ignore_limits,
         )
     except KeyboardInterrupt:
         print("\ninterrupted; the same command resumes the missing runs", file=sys.stderr)
