@@ -22,7 +22,11 @@ def register(subparsers) -> None:
     p.add_argument(
         "--dask", metavar="ADDRESS", help="run on Dask: 'local' (a LocalCluster) or tcp://HOST:PORT"
     )
-    p.add_argument("--force", action="store_true", help="replace results of a different spec")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace results of a different spec; write into a folder holding other files",
+    )
     p.add_argument("--chunk-size", type=int, help="runs per task and per part file")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument(
