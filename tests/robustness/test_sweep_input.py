@@ -324,3 +324,48 @@ def test_the_same_command_again_resumes_and_writes_no_debris(done, capsys):
     assert code == 0, err
     assert "3/3 runs recorded" in stdout and "3 resumed from earlier" in stdout
     assert set(snapshot(out)) == set(before)
+
+
+# -- any mutant ------------------------------------------------------------------------------
+VALUES = st.sampled_from(
+    [0, -1, 1, 2**63, 10**12, 0.0, -0.5, 1e308, math.inf, math.nan, "", "baseline", "x", True,
+     [], [0], [1, 1], ["contract"], {}, {"low": 0, "high": 1}, {"low": 1, "high": 0},
+     {"low": 0.0, "high": 1.0, "dist": "loguniform"}, [0.0, 1], ["a", 1], ["quality_mean"]]
+)  # fmt: skip
+WHERE = st.sampled_from(
+    [("scenario",), ("steps",), ("seed",), ("replications",), ("common_random_numbers",),
+     ("model",), ("design",), ("factors",), ("record",), ("design", "method"),
+     ("design", "samples"), ("design", "second_order"), ("design", "levels"),
+     ("factors", "population"), ("factors", "n_residents"), ("factors", "weight_price"),
+     ("factors", "regime"), ("factors", "scenario"), ("factors", "steps"),
+     ("factors", "evaluation"), ("record", "final"), ("record", "series"), ("record", "every")]
+)  # fmt: skip
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(edits=st.lists(st.tuples(WHERE, VALUES), min_size=1, max_size=3))
+def test_any_spec_mutant_is_valid_or_refused_in_one_line_and_writes_nothing(
+    tmp_path, capsys, edits
+):
+    doc = base()
+    doc["design"] = {"method": "factorial"}
+    for where, value in edits:
+        table = doc
+        for key in where[:-1]:
+            if not isinstance(table.get(key), dict):
+                table[key] = {}
+            table = table[key]
+        table[where[-1]] = value
+    spec = tmp_path / "mutant.toml"
+    spec.write_text(spec_text(doc), encoding="utf-8")
+    before = snapshot(tmp_path)
+    code, out, err = run_cli(["sweep", spec, "--out", tmp_path / "o", "--dry-run"], capsys)
+    assert "Traceback" not in out + err
+    assert code in (0, 2), (code, err)
+    if code == 2:
+        assert len(err.strip().splitlines()) == 1 and err.startswith("gpps: error: "), err
+    else:
+        assert "estimate:" in out
+    assert snapshot(tmp_path) == before
