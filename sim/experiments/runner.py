@@ -101,7 +101,7 @@ def run_sweep(
             with open_executor(workers, dask) as pool, _progress(spec, summary, progress) as bar:
                 manifest = _begin(store, spec, design, resumed, executor=pool.name)
                 if first is not None and first[0].run_id not in done:
-                    _record(store, summary, bar, *first)
+                    _record(store, summary, bar, [first[0]], [first[1]])
                     done = done | {first[0].run_id}
                 size = chunk_size or _chunk_size(design.n_runs - len(done), pool.parallelism)
                 chunks = _chunks(design.runs(skip=done), size)
@@ -165,8 +165,6 @@ def probe(spec: Spec, design: Design, ref: str, record: Record, done: set[int]):
 
 def _record(store: Store, summary: Summary, bar, chunk: list[Run], result: list[dict]) -> None:
     """Write one chunk's results and count them."""
-    if isinstance(result, dict):
-        chunk, result = [chunk], [result]
     runs, series = tables(chunk, result)
     store.write_part(chunk[0].run_id, runs, series)
     summary.add(runs)

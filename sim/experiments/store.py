@@ -221,7 +221,12 @@ class Store:
         holds_data = any(self._files(t) for t in _TABLES) or self.exists()
         if not holds_data:
             return False
-        old = self.manifest().get("spec_hash") if self.exists() else None
+        try:
+            old = self.manifest().get("spec_hash") if self.exists() else None
+        except InputError:
+            if not force:
+                raise
+            old = None  # a broken manifest: --force replaces those results
         if old == spec_hash:
             self._drop_orphan_series()
             return True

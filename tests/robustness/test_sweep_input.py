@@ -369,3 +369,32 @@ def test_any_spec_mutant_is_valid_or_refused_in_one_line_and_writes_nothing(
     else:
         assert "estimate:" in out
     assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("manifest", ["", "{", "[]", '{"name": "x"}'])
+def test_results_with_a_broken_manifest_are_refused_or_replaced_with_force(
+    done, tmp_path, capsys, manifest
+):
+    spec, out = done
+    (out / "manifest.json").write_text(manifest, encoding="utf-8")
+    argv = ["sweep", spec, "--out", out, "--workers", "1", "--no-progress"]
+    line = assert_refused(argv, capsys, tmp_path, "manifest.json")
+    assert str(out / "manifest.json") in line
+    code, stdout, err = run_cli([*argv, "--force"], capsys)
+    assert code == 0, err
+    assert "3/3 runs recorded (3 run now" in stdout
+
+
+@pytest.mark.parametrize(
+    "design, match",
+    [
+        ({"method": "latin", "samples": 4, "second_order": True}, "applies to sobol only"),
+        ({"method": "sobol", "samples": 4, "levels": 6}, "applies to morris only"),
+        ({"method": "latin", "samples": 4, "levels": 4}, "applies to morris only"),
+    ],
+)
+def test_design_settings_of_another_method_are_refused(tmp_path, capsys, design, match):
+    doc = base()
+    doc["factors"]["measurability"] = {"low": 0.1, "high": 0.9}
+    doc["design"] = design
+    refuse(tmp_path, capsys, doc, match)
