@@ -3,8 +3,30 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import sys
 from pathlib import Path
+
+#: Errors of a file system that cannot take what is written: reported in one line, exit 2.
+WRITE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+@contextlib.contextmanager
+def _writing(what: str):
+    """Turn a full, read-only or forbidden file system into a one-line ``InputError``."""
+    from sim.errors import InputError
+
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in WRITE_ERRORS:
+            raise
+        where = exc.filename or "the output folder"
+        raise InputError(
+            f"{where}: {exc.strerror or exc}: {what} cannot be written; nothing half-written "
+            "stays (earlier results are kept); free space, or choose another --out"
+        ) from None
 
 
 def register(subparsers) -> None:
@@ -85,16 +107,17 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(f"dry run: nothing ran, nothing written (results would go to {out})")
         return 0
     try:
-        summary = run_sweep(
-            spec,
-            args.out,
-            workers=args.workers,
-            dask=args.dask,
-            force=args.force,
-            progress=not args.no_progress,
-            chunk_size=args.chunk_size,
-            ignore_limits=args.ignore_limits,
-        )
+        with _writing("the sweep's results"):
+            summary = run_sweep(
+                spec,
+                args.out,
+                workers=args.workers,
+                dask=args.dask,
+                force=args.force,
+                progress=not args.no_progress,
+                chunk_size=args.chunk_size,
+                ignore_limits=args.ignore_limits,
+            )
     except KeyboardInterrupt:
         print("\ninterrupted; the same command resumes the missing runs", file=sys.stderr)
         return 130
@@ -106,6 +129,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from .analyze import analyze
 
     only = [o.strip() for o in args.outcomes.split(",") if o.strip()] if args.outcomes else None
-    report = analyze(Path(args.results), args.out, args.discover, args.threshold, only)
+    with _writing("the analysis"):
+        report = analyze(Path(args.results), args.out, args.discover, args.threshold, only)
     print(f"report: {report}")
     return 0

@@ -63,11 +63,15 @@ def write_parquet(df: pd.DataFrame, path: Path) -> None:
     """Write ``df`` to ``path`` atomically (temporary file, fsync, rename)."""
     tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
     table = pa.Table.from_pandas(df, preserve_index=False)
-    with open(tmp, "wb") as fh:
-        pq.write_table(table, fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            pq.write_table(table, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:  # a full or read-only disk, an interrupt: no temporary stays
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def read_parquet(
@@ -90,8 +94,12 @@ def read_parquet(
 
 def write_json(data: dict, path: Path) -> None:
     tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
-    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 class Store:
@@ -145,6 +153,13 @@ class Store:
         """Before anything is written: ``--out`` must be a new folder, an empty one, or the
         results of this spec (another spec's, or other files, only with ``force``)."""
         root = self.root
+        parent = root.absolute()
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        if parent.is_dir() and not os.access(parent, os.W_OK | os.X_OK):
+            raise InputError(
+                f"--out = {root}: {parent} is not writable; allowed: a folder this user can write"
+            )
         if root.exists() and not root.is_dir():
             raise InputError(
                 f"--out = {root}: is a file; allowed: a new or empty folder, or the results "
