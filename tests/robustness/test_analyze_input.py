@@ -213,7 +213,7 @@ def test_an_empty_outcome_list_is_refused(results, capsys):
 def test_a_malformed_comparison_is_refused(results, capsys, text):
     with Copy(results) as c:
         before = snapshot(c.tmp)
-        code, out, err = run_cli(["analyze", c.root, "--discover", text], capsys)
+        code, out, err = run_cli(["analyze", c.root, f"--discover={text}"], capsys)
         assert "Traceback" not in out + err
         if code == 0:  # hypothesis found a well-formed comparison of this sweep
             return
