@@ -292,7 +292,16 @@ def Controls(session: RunSession, lang: str, inputs: Counter, ticks: Counter, pl
     def on_param(name, raw):
         session.set_param(name, raw)
 
+    # the only scenarios a page can load: the shipped ones and the file named at start
     choices = scenario_choices(os.environ.get(ENV_SCENARIO))
+
+    def on_scenario(ref):
+        if not controls.offered(ref, choices):
+            log.warning("refused a scenario that was not offered")
+            session.notice = controls.not_offered("scenario")
+            return
+        session.set_scenario(ref)
+
     regimes: list[str | None] = [None, *REGIMES]
     regime_labels = [regime_label(r, lang) for r in regimes]
     base = session.base()
@@ -302,7 +311,7 @@ def Controls(session: RunSession, lang: str, inputs: Counter, ticks: Counter, pl
             tr("scenario", lang),
             values=choices,
             value=session.scenario_ref if session.scenario_ref in choices else None,
-            on_value=act(session.set_scenario),
+            on_value=act(on_scenario),
             classes=["gpps-scenario"],
         )
         if base is not None and base.description:
@@ -469,7 +478,7 @@ def RunButtons(session: RunSession, lang: str, inputs: Counter, ticks: Counter, 
         tr("speed", lang),
         values=list(SPEEDS),
         value=speed.value,
-        on_value=speed.set,
+        on_value=lambda t: speed.set(t) if controls.offered(t, SPEEDS) else None,
         classes=["gpps-speed"],
     )
     if session.finished:
@@ -751,7 +760,11 @@ def PlayTab(session: RunSession, lang: str, play, play_ver: Counter, inputs: Cou
         with solara.Row(gap="12px", style="align-items: flex-start"):
             with solara.Div(style="width: 220px"):
                 solara.Select(
-                    tr("play_buyer", lang), values=buyers, value=buyer, classes=["gpps-play-buyer"]
+                    tr("play_buyer", lang),
+                    values=buyers,
+                    value=buyer.value,
+                    on_value=lambda b: buyer.set(b) if controls.offered(b, buyers) else None,
+                    classes=["gpps-play-buyer"],
                 )
             with solara.Div(style="width: 320px"):
                 solara.Select(

@@ -197,6 +197,22 @@ def parse_count(raw: Any, low: int, high: int, key: str):
     return int(text), None
 
 
+# -- checking what a browser sent --
+def offered(value: Any, choices) -> bool:
+    """Whether ``value``, sent by a browser, is one of the ``choices`` the server offered.
+
+    Anything a client sends over the websocket can be forged, so a selector's value is used only
+    when it equals one of the strings the page offered; nothing else about it is looked at (a
+    value that is not offered never reaches the file system).
+    """
+    return isinstance(value, str) and any(value == c for c in choices if isinstance(c, str))
+
+
+def not_offered(what: str):
+    """The message for a refused value (it does not repeat the value)."""
+    return lambda lang: i18n.tr("msg_not_offered", lang, what=i18n.tr(what, lang))
+
+
 # -- checking the whole set --
 @dataclass
 class Validation:

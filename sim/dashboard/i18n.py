@@ -76,6 +76,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "msg_integer": ("expected an integer {allowed}", "应为 {allowed} 范围内的整数"),
     "msg_range": ("expected a value {allowed}", "应在 {allowed} 范围内"),
     "msg_seed": ("expected a whole number >= 0", "应为不小于 0 的整数"),
+    "msg_not_offered": (
+        "{what}: not one of the choices this page offered; nothing changed",
+        "{what}：不是页面提供的选项，未作任何更改",
+    ),
     "msg_replications": (
         "expected an integer in [{low}, {high}]",
         "应为 [{low}, {high}] 之间的整数",

@@ -4,6 +4,12 @@ Solara reads its settings from the environment when it is first imported, so ``s
 them before importing it: production mode, no usage telemetry, front-end assets from the
 ``solara-assets`` package (its files sit in Solara's CDN cache folder, so nothing is fetched
 from the network), and the app module ``sim.dashboard.app``.
+
+Nothing a browser sends is trusted. ``OriginGuard`` wraps Solara's app: a request or websocket
+whose ``Origin`` is not one of the addresses the server prints at start is refused (403), so a
+web page from elsewhere cannot drive a participant's dashboard, and Solara's ``/resourcez``
+status page is not served. The page itself checks every value against what it offered
+(``controls.offered``).
 """
 
 from __future__ import annotations
@@ -64,6 +70,124 @@ def url(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
+def is_wildcard(host: str) -> bool:
+    """Whether ``host`` means every address of this machine (``0.0.0.0``, ``::``)."""
+    try:
+        return ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False
+
+
+def machine_addresses() -> list[str]:
+    """Names and addresses by which other machines may reach this one (best effort)."""
+    found: list[str] = []
+    names = [socket.gethostname()]
+    try:
+        names.append(socket.getfqdn())
+    except OSError:
+        pass
+    for name in names:
+        found.append(name)
+        try:
+            for info in socket.getaddrinfo(name, None, type=socket.SOCK_STREAM):
+                found.append(str(info[4][0]))
+        except OSError:
+            pass
+    try:  # the address of the default route (a UDP connect sends nothing)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("192.0.2.1", 9))
+            found.append(s.getsockname()[0])
+    except OSError:
+        pass
+    out = []
+    for a in found:
+        if a and a not in out and not is_wildcard(a):
+            out.append(a)
+    return out
+
+
+def addresses(host: str, port: int) -> list[str]:
+    """The addresses the server prints at start, and the only origins its pages may come from.
+
+    A loopback host adds the other loopback names; a wildcard host (``0.0.0.0``) adds this
+    machine's names and addresses.
+    """
+    hosts: list[str] = []
+    if is_wildcard(host):
+        hosts = [*machine_addresses(), "127.0.0.1", "localhost", "::1"]
+    elif is_loopback(host):
+        hosts = [host, "127.0.0.1", "localhost", "::1"]
+    else:
+        hosts = [host]
+    out: list[str] = []
+    for h in hosts:
+        u = url(h, port)
+        if u not in out:
+            out.append(u)
+    return out
+
+
+def origins(host: str, port: int) -> frozenset[str]:
+    """Allowed ``Origin`` header values (a browser omits the default port 80)."""
+    out = set()
+    for address in addresses(host, port):
+        origin = address.rstrip("/").lower()
+        out.add(origin)
+        if origin.endswith(":80"):
+            out.add(origin[: -len(":80")])
+    return frozenset(out)
+
+
+#: Paths of the Solara server that are not served (they tell anyone the server's status).
+HIDDEN_PATHS = ("/resourcez",)
+
+
+class OriginGuard:
+    """ASGI middleware: refuse requests and websockets from a foreign ``Origin``; hide
+    ``HIDDEN_PATHS``.
+
+    A browser always sends ``Origin`` when a script opens a websocket or posts: a page served
+    from elsewhere (``http://evil.example``) is refused with 403. A request without ``Origin``
+    (the browser's own navigation, a command-line client) cannot be made by another site's
+    script, and passes.
+    """
+
+    def __init__(self, app, allowed):
+        self.app = app
+        self.allowed = frozenset(a.lower() for a in allowed)
+
+    def foreign(self, scope) -> bool:
+        for key, value in scope.get("headers", ()):
+            if key.lower() == b"origin":
+                return value.decode("latin-1").strip().rstrip("/").lower() not in self.allowed
+        return False
+
+    async def __call__(self, scope, receive, send):
+        kind = scope.get("type")
+        if kind == "websocket" and self.foreign(scope):
+            await receive()  # the websocket.connect event
+            await send({"type": "websocket.close", "code": 1008})  # before accept: HTTP 403
+            return
+        if kind == "http":
+            path = scope.get("path", "").rstrip("/")
+            if self.foreign(scope) or path in HIDDEN_PATHS:
+                status = 403 if self.foreign(scope) else 404
+                body = b"forbidden" if status == 403 else b"not found"
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": status,
+                        "headers": [
+                            (b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
 def configure(scenario: str | None, host: str, port: int) -> None:
     """Set the environment Solara and the app read (call before importing Solara)."""
     for key, value in SOLARA_ENV.items():
@@ -101,22 +225,26 @@ def serve(scenario: str | None, host: str, port: int, log_level: str = "warning"
     warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
 
     address = url(host, port)
+    shown = addresses(host, port)
+    from solara.server.starlette import app as solara_app
 
     class Server(uvicorn.Server):
         async def startup(self, sockets=None):
             await super().startup(sockets=sockets)
             if self.started:
-                print(f"gpps dashboard: {address}  (Ctrl+C stops it)", flush=True)
+                first = shown[0] if is_wildcard(host) and shown else address
+                print(f"gpps dashboard: {first}  (Ctrl+C stops it)", flush=True)
                 if not is_loopback(host):
                     print(
                         f"gpps dashboard: listening on {host}: anyone who can reach this machine "
-                        "can open it",
+                        "can open it; pages opened at another address than "
+                        f"{', '.join(shown)} are refused",
                         file=sys.stderr,
                         flush=True,
                     )
 
     config = uvicorn.Config(
-        "solara.server.starlette:app",
+        OriginGuard(solara_app, origins(host, port)),
         host=host,
         port=port,
         log_level=log_level,

@@ -9,6 +9,10 @@
 
 from __future__ import annotations
 
+import math
+import os
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -33,16 +37,96 @@ def analyze(
     only: list[str] | None = None,
 ) -> Path:
     """Write the analysis of ``results`` into ``out`` (default ``results/analysis``);
-    ``only`` restricts it to some outcomes."""
+    ``only`` restricts it to some outcomes.
+
+    Every input is checked before anything is written (``check_inputs``); the analysis is then
+    written into a temporary folder that replaces ``out`` only once it is whole, so a failure
+    leaves no partial analysis and an earlier one intact.
+    """
+    inputs = check_inputs(results, out, discover, threshold, only)
+    final = inputs.out
+    tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        _write(inputs, tmp)
+        if final.exists():
+            old = final.with_name(f".{final.name}.old-{os.getpid()}")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(final, old)
+            os.replace(tmp, final)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, final)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return final / "report.md"
+
+
+@dataclass
+class Inputs:
+    """What ``analyze`` reads, checked."""
+
+    store: Store
+    manifest: dict
+    spec: Spec
+    runs: pd.DataFrame
+    design: pd.DataFrame
+    outcomes: list[str]
+    out: Path
+    discover: str | None
+    threshold: float
+
+
+def check_inputs(
+    results: str | Path,
+    out: str | Path | None,
+    discover: str | None,
+    threshold: float,
+    only: list[str] | None,
+) -> Inputs:
+    """Read and check everything ``analyze`` needs; an ``InputError`` names the file or option
+    and what is wrong. Nothing is written."""
+    if not (isinstance(threshold, int | float) and math.isfinite(threshold)) or not (
+        0 < threshold <= 1
+    ):
+        raise InputError(
+            f"--threshold = {threshold}: allowed: a number in (0, 1] (the share of points in "
+            "PRIM's box where the comparison holds)"
+        )
+    cmp = None
+    if discover is not None:
+        from .discover import parse_comparison
+
+        cmp = parse_comparison(discover)
     store = Store(results)
+    if not store.root.is_dir():
+        raise InputError(f"{store.root}: no such results folder (expected the --out of a sweep)")
     manifest = store.manifest()
-    spec = parse(manifest["spec"], manifest.get("spec_path", "<spec>"), check_files=False)
+    try:
+        where = manifest.get("spec_path")
+        spec = parse(manifest["spec"], where if isinstance(where, str) else "<spec>", False)
+    except InputError as exc:
+        raise InputError(f"{store.manifest_path}: key 'spec': {exc}") from None
     out = Path(out) if out is not None else store.root / "analysis"
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out = {out}: is a file; allowed: a folder for the analysis")
+    if out.is_dir() and any(out.iterdir()) and not (out / "report.md").is_file():
+        raise InputError(
+            f"--out = {out}: a folder that holds something else than an analysis; allowed: a "
+            "new or empty folder, or an earlier analysis (it is replaced)"
+        )
     runs = store.read("runs")
     if runs.empty:
         raise InputError(f"{store.root}: no runs recorded yet; run the sweep first")
+    missing = [f.name for f in spec.factors if f.mode != "held" and f.name not in runs]
+    if missing:
+        raise InputError(
+            f"{store.root / 'runs.parquet'}: no column {missing[0]!r} (a factor of the spec in "
+            f"{store.manifest_path.name}): the runs are not this sweep's"
+        )
     design = store.read_design()
+    _check_design(store, manifest, spec, design)
     outcomes = outcome_columns(runs, spec)
     for name in only or []:
         if name not in outcomes:
@@ -50,7 +134,44 @@ def analyze(
                 f"--outcomes: unknown outcome {name!r}{suggest(name, outcomes)}; "
                 f"allowed: {', '.join(outcomes)}"
             )
+    if only is not None and not only:
+        raise InputError(f"--outcomes: no outcome named; allowed: {', '.join(outcomes)}")
     outcomes = [o for o in outcomes if o in only] if only else outcomes
+    if cmp is not None:
+        from .discover import holds_table
+
+        if cmp.outcome not in outcomes:
+            raise InputError(
+                f"--discover = '{cmp}': unknown outcome {cmp.outcome!r}"
+                f"{suggest(cmp.outcome, outcomes)}; allowed: {', '.join(outcomes) or 'none'}"
+            )
+        holds_table(spec, runs[runs["status"] == "ok"], design, cmp)  # its factor and levels
+    return Inputs(store, manifest, spec, runs, design, outcomes, out, discover, threshold)
+
+
+def _check_design(store: Store, manifest: dict, spec: Spec, design: pd.DataFrame) -> None:
+    """The design table matches the manifest's spec: its points and sampled columns."""
+    from .preflight import n_points
+
+    path = store.root / "design.parquet"
+    points = n_points(spec)
+    if len(design) != points or design["sample_id"].tolist() != list(range(points)):
+        raise InputError(
+            f"{path}: {len(design)} rows; expected sample_id 0 to {points - 1} ({points} points "
+            f"of the {spec.design} design in {store.manifest_path.name})"
+        )
+    for f in spec.sampled:
+        for col in (f.name, f"u_{f.name}"):
+            if col not in design or not pd.api.types.is_numeric_dtype(design[col]):
+                raise InputError(
+                    f"{path}: no numeric column {col!r} (factor {f.name!r} of the spec in "
+                    f"{store.manifest_path.name})"
+                )
+
+
+def _write(inputs: Inputs, out: Path) -> None:
+    """Write the tables, figures and report of checked ``inputs`` into ``out``."""
+    spec, runs, outcomes, manifest = inputs.spec, inputs.runs, inputs.outcomes, inputs.manifest
     ok = runs[runs["status"] == "ok"]
     swept = [f.name for f in spec.swept]
 
@@ -61,13 +182,14 @@ def analyze(
     else:
         sections.append(_comparison(ok, swept, outcomes, out))
         if spec.design in ("sobol", "morris"):
-            sections.append(indices_section(spec, ok, design, outcomes, out))
+            sections.append(indices_section(spec, ok, inputs.design, outcomes, out))
         sections.append(_responses(spec, ok, outcomes, out))
-    if discover:
-        sections.append(discover_section(spec, ok, design, discover, threshold, out))
+    if inputs.discover:
+        sections.append(
+            discover_section(spec, ok, inputs.design, inputs.discover, inputs.threshold, out)
+        )
     report = out / "report.md"
     report.write_text("\n".join(s for s in sections if s), encoding="utf-8")
-    return report
 
 
 def outcome_columns(runs: pd.DataFrame, spec: Spec) -> list[str]:

@@ -3,8 +3,30 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import sys
 from pathlib import Path
+
+#: Errors of a file system that cannot take what is written: reported in one line, exit 2.
+WRITE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+@contextlib.contextmanager
+def _writing(what: str):
+    """Turn a full, read-only or forbidden file system into a one-line ``InputError``."""
+    from sim.errors import InputError
+
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in WRITE_ERRORS:
+            raise
+        where = exc.filename or "the output folder"
+        raise InputError(
+            f"{where}: {exc.strerror or exc}: {what} cannot be written; nothing half-written "
+            "stays (earlier results are kept); free space, or choose another --out"
+        ) from None
 
 
 def register(subparsers) -> None:
@@ -22,9 +44,23 @@ def register(subparsers) -> None:
     p.add_argument(
         "--dask", metavar="ADDRESS", help="run on Dask: 'local' (a LocalCluster) or tcp://HOST:PORT"
     )
-    p.add_argument("--force", action="store_true", help="replace results of a different spec")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace results of a different spec; write into a folder holding other files",
+    )
     p.add_argument("--chunk-size", type=int, help="runs per task and per part file")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check the spec; print the design and the estimated runs, memory, disk; run nothing",
+    )
+    p.add_argument(
+        "--ignore-limits",
+        action="store_true",
+        help="run even when the estimate exceeds the run limit, this machine's memory or its disk",
+    )
     p.set_defaults(func=cmd_sweep)
 
     a = subparsers.add_parser(
@@ -51,22 +87,37 @@ def register(subparsers) -> None:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.errors import InputError
 
-    from .runner import run_sweep
+    from .runner import check, run_sweep
     from .spec import load
 
     spec = load(args.spec)
     if args.chunk_size is not None and args.chunk_size < 1:
         raise InputError(f"--chunk-size = {args.chunk_size}: must be an integer >= 1")
-    try:
-        summary = run_sweep(
+    if args.dry_run:
+        out = Path(args.out) if args.out is not None else Path("results") / spec.name
+        _, text = check(
             spec,
-            args.out,
+            out,
             workers=args.workers,
             dask=args.dask,
             force=args.force,
-            progress=not args.no_progress,
-            chunk_size=args.chunk_size,
+            ignore_limits=args.ignore_limits,
         )
+        print(text)
+        print(f"dry run: nothing ran, nothing written (results would go to {out})")
+        return 0
+    try:
+        with _writing("the sweep's results"):
+            summary = run_sweep(
+                spec,
+                args.out,
+                workers=args.workers,
+                dask=args.dask,
+                force=args.force,
+                progress=not args.no_progress,
+                chunk_size=args.chunk_size,
+                ignore_limits=args.ignore_limits,
+            )
     except KeyboardInterrupt:
         print("\ninterrupted; the same command resumes the missing runs", file=sys.stderr)
         return 130
@@ -78,6 +129,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from .analyze import analyze
 
     only = [o.strip() for o in args.outcomes.split(",") if o.strip()] if args.outcomes else None
-    report = analyze(Path(args.results), args.out, args.discover, args.threshold, only)
+    with _writing("the analysis"):
+        report = analyze(Path(args.results), args.out, args.discover, args.threshold, only)
     print(f"report: {report}")
     return 0

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import designs
+from sim.errors import InputError
+
+from . import designs, preflight
 from .designs import Design, Run
 from .executors import open_executor
 from .replicate import chunk_size as default_chunk_size
@@ -72,14 +74,20 @@ def run_sweep(
     force: bool = False,
     progress: bool = True,
     chunk_size: int | None = None,
+    ignore_limits: bool = False,
 ) -> Summary:
-    """Run every missing run of ``spec`` into ``out`` (default ``results/NAME``)."""
+    """Run every missing run of ``spec`` into ``out`` (default ``results/NAME``).
+
+    Nothing is written before ``check`` has passed and the first missing run has given a
+    result of the documented shape (``probe``); that run is then recorded, not run again.
+    """
     out = Path(out) if out is not None else Path("results") / spec.name
     ref = (spec.series_model or spec.model) if spec.record_series else spec.model
-    resolve(ref)  # fail before any run if the model cannot be imported
     record = Record(spec.record_final, spec.record_series, spec.record_every)
+    check(spec, out, workers=workers, dask=dask, force=force, ignore_limits=ignore_limits)
     design = designs.build(spec)
     store = Store(out)
+    first = probe(spec, design, ref, record, store.recorded(spec.hash) if not force else set())
     store.lock()
     try:
         resumed = store.prepare(spec.hash, str(spec.path), force)
@@ -91,14 +99,13 @@ def run_sweep(
         else:
             with open_executor(workers, dask) as pool, _progress(spec, summary, progress) as bar:
                 manifest = _begin(store, spec, design, resumed, executor=pool.name)
+                if first is not None and first[0].run_id not in done:
+                    _record(store, summary, bar, [first[0]], [first[1]])
+                    done = done | {first[0].run_id}
                 size = chunk_size or default_chunk_size(design.n_runs - len(done), pool.parallelism)
                 chunks = chunked(design.runs(skip=done), size)
                 for chunk, result in _execute(pool, ref, record, chunks, summary):
-                    runs, series = tables(chunk, result)
-                    store.write_part(chunk[0].run_id, runs, series)
-                    summary.add(runs)
-                    bar.update(len(chunk))
-                    bar.set_postfix(failed=summary.failed, refresh=False)
+                    _record(store, summary, bar, chunk, result)
         summary.seconds = time.perf_counter() - start
         if summary.complete:
             store.compact()
@@ -106,6 +113,62 @@ def run_sweep(
     finally:
         store.unlock()
     return summary
+
+
+def check(
+    spec: Spec,
+    out: Path,
+    *,
+    workers: int | None = None,
+    dask: str | None = None,
+    force: bool = False,
+    ignore_limits: bool = False,
+) -> tuple[preflight.Estimate, str]:
+    """Everything checked before a sweep writes anything: the executor's arguments, the spec
+    (every combination of its factors' extremes built), the model's import, the sizes against
+    the limits, and ``out``. Returns the estimate and the ``--dry-run`` text."""
+    preflight.check_executor(workers, dask)
+    scenarios = preflight.check_spec(spec)
+    ref = (spec.series_model or spec.model) if spec.record_series else spec.model
+    resolve(ref)  # fail before any run if the model cannot be imported
+    est = preflight.estimate(spec, scenarios, workers, dask)
+    preflight.check_limits(spec, est, out, ignore_limits)
+    Store(out).check_target(spec.hash, str(spec.path), force)
+    _, exhaustive = preflight.combinations(spec)
+    return est, preflight.describe(spec, est, exhaustive, len(scenarios))
+
+
+def probe(spec: Spec, design: Design, ref: str, record: Record, done: set[int]):
+    """Run the first missing run here, before anything is written: ``(run, result)``, or
+    ``None`` when every run is recorded. A result of another shape than the documented one
+    (a mapping of numbers, or ``(finals, series)``) ends the sweep with an ``InputError``."""
+    run_id = next((i for i in range(design.n_runs) if i not in done), None)
+    if run_id is None:
+        return None
+    run = design.run(run_id)
+    result = run_chunk(ref, record, [(run.run_id, run.params, run.seed)])[0]
+    if result.get("missing"):
+        key, name = result["missing"]
+        raise InputError(
+            f"{spec.path}: {key} = {name!r}: the model's first run (run_id {run_id}) did not "
+            f"return it ({result['shape']}); allowed: the names model = {ref!r} returns"
+        )
+    if result.get("shape"):
+        raise InputError(
+            f"{spec.path}: model = {ref!r}: its first run (run_id {run_id}) gave no result "
+            f"of the documented shape: {result['shape']}; allowed: a mapping of numbers, or "
+            "a tuple (finals, series) of a mapping of numbers and a mapping of lists of numbers"
+        )
+    return run, result
+
+
+def _record(store: Store, summary: Summary, bar, chunk: list[Run], result: list[dict]) -> None:
+    """Write one chunk's results and count them."""
+    runs, series = tables(chunk, result)
+    store.write_part(chunk[0].run_id, runs, series)
+    summary.add(runs)
+    bar.update(len(chunk))
+    bar.set_postfix(failed=summary.failed, refresh=False)
 
 
 def _begin(store: Store, spec: Spec, design: Design, resumed: bool, executor: str | None) -> dict:

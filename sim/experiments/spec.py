@@ -276,6 +276,10 @@ class _Parser:
                 raise self.fail("design.samples", samples, "sobol needs a power of two")
         if levels < 2:
             raise self.fail("design.levels", levels, "must be an integer >= 2")
+        if second and method != "sobol":
+            raise self.fail("design.second_order", second, f"applies to sobol only, not {method}")
+        if "levels" in value and method != "morris":
+            raise self.fail("design.levels", levels, f"applies to morris only, not {method}")
         return method, samples, second, levels
 
     def check_design(self, design: str, samples: int | None, factors: list[Factor]) -> None:

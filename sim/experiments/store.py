@@ -11,6 +11,9 @@ Layout of ``results/NAME/``::
 
 A part is written to a temporary name and renamed, so ``kill -9`` never leaves a corrupt file.
 The series part of a chunk is written before its runs part: a runs part implies its series.
+
+Reading checks what it reads: a manifest that is not JSON or lacks a key, a Parquet file that
+cannot be read or lacks a column, is an ``InputError`` naming the file and what is wrong.
 """
 
 from __future__ import annotations
@@ -31,6 +34,23 @@ import pyarrow.parquet as pq
 from sim.errors import InputError
 
 _TABLES = ("runs", "series")
+#: What a sweep writes into its folder; anything else there is not its own.
+OWN = frozenset(
+    {
+        ".lock",
+        "manifest.json",
+        "design.parquet",
+        "runs",
+        "series",
+        "runs.parquet",
+        "series.parquet",
+        "analysis",
+    }
+)
+#: Keys ``analyze`` and a resumed sweep need in ``manifest.json``.
+MANIFEST_KEYS = ("name", "spec", "spec_hash", "design", "versions", "runs")
+#: Columns every runs table has.
+RUNS_COLUMNS = ("run_id", "sample_id", "combo_id", "replication", "seed", "status", "error")
 #: Per-run bookkeeping columns kept at the end of the runs table.
 TRAILER = ("elapsed_s", "traceback")
 
@@ -43,17 +63,43 @@ def write_parquet(df: pd.DataFrame, path: Path) -> None:
     """Write ``df`` to ``path`` atomically (temporary file, fsync, rename)."""
     tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
     table = pa.Table.from_pandas(df, preserve_index=False)
-    with open(tmp, "wb") as fh:
-        pq.write_table(table, fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            pq.write_table(table, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:  # a full or read-only disk, an interrupt: no temporary stays
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def read_parquet(
+    path: Path, columns: list[str] | None = None, what: str = "", only: bool = False
+) -> pd.DataFrame:
+    """Read a Parquet file holding ``columns`` (``only``: just those); a missing, truncated or
+    foreign file is an ``InputError`` naming it."""
+    if not path.is_file():
+        raise InputError(f"{path}: missing{what}")
+    try:
+        names = pq.read_schema(path).names
+        for col in columns or ():
+            if col not in names:
+                raise InputError(f"{path}: no column {col!r} (not a table written by a sweep)")
+        return pq.read_table(path, columns=list(columns) if only else None).to_pandas()
+    except (pa.ArrowException, OSError, ValueError, TypeError, KeyError) as exc:
+        reason = " ".join(str(exc).split())[:120] or type(exc).__name__
+        raise InputError(f"{path}: not a readable Parquet file ({reason})") from None
 
 
 def write_json(data: dict, path: Path) -> None:
     tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
-    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 class Store:
@@ -71,30 +117,118 @@ class Store:
         return self.manifest_path.is_file()
 
     def manifest(self) -> dict:
+        """The manifest, checked: JSON, a table, with every key of ``MANIFEST_KEYS``."""
+        path = self.manifest_path
         if not self.exists():
             raise InputError(f"{self.root}: no manifest.json (not a results folder of a sweep)")
-        return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: not a UTF-8 text file (expected a sweep's JSON)") from None
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        if not isinstance(data, dict):
+            raise InputError(f"{path}: expected a JSON object, found {type(data).__name__}")
+        for key in MANIFEST_KEYS:
+            if key not in data:
+                raise InputError(f"{path}: missing key {key!r} (incomplete manifest)")
+        for key, kind in (("spec", dict), ("design", dict), ("versions", dict), ("runs", dict)):
+            if not isinstance(data[key], kind):
+                raise InputError(f"{path}: key {key!r} = {data[key]!r:.40}: expected an object")
+        if not isinstance(data["spec_hash"], str):
+            raise InputError(f"{path}: key 'spec_hash': expected a string")
+        for key in ("method", "points", "combinations", "replications"):
+            if key not in data["design"]:
+                raise InputError(f"{path}: missing key 'design.{key}' (incomplete manifest)")
+        return data
 
     def save_manifest(self, manifest: dict) -> None:
         write_json(manifest, self.manifest_path)
 
     # --- opening ------------------------------------------------------------------------------
 
-    def lock(self) -> None:
-        """Hold an exclusive lock on the folder until the process ends or ``unlock``."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        fh = open(self.root / ".lock", "w")  # noqa: SIM115 (held open as the lock)
+    def check_target(self, spec_hash: str, spec_path: str, force: bool) -> None:
+        """Before anything is written: ``--out`` must be a new folder, an empty one, or the
+        results of this spec (another spec's, or other files, only with ``force``)."""
+        root = self.root
+        parent = root.absolute()
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        if parent.is_dir() and not os.access(parent, os.W_OK | os.X_OK):
+            raise InputError(
+                f"--out = {root}: {parent} is not writable; allowed: a folder this user can write"
+            )
+        if root.exists() and not root.is_dir():
+            raise InputError(
+                f"--out = {root}: is a file; allowed: a new or empty folder, or the results "
+                "folder of this spec"
+            )
+        if not root.is_dir() or force:
+            return
+        foreign = sorted(
+            p.name for p in root.iterdir() if p.name not in OWN and not p.name.startswith(".tmp-")
+        )
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+            raise InputError(
+                f"--out = {root}: holds files that are not results of a sweep ({shown}); "
+                "allowed: a new or empty folder, the results of this spec, or --force"
+            )
+        if self.exists():
+            old = self.manifest().get("spec_hash")
+            if old != spec_hash:
+                raise InputError(
+                    f"{spec_path}: spec changed: {root} holds a different spec "
+                    f"(hash {str(old)[:12]}, now {spec_hash[:12]}); "
+                    "allowed: the same spec, another --out, or --force to replace them"
+                )
+
+    def recorded(self, spec_hash: str) -> set[int]:
+        """Run ids already recorded for the spec ``spec_hash`` (read only; empty otherwise)."""
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            same = self.exists() and self.manifest().get("spec_hash") == spec_hash
+        except InputError:
+            return set()
+        return self.done()[0] if same else set()
+
+    def lock(self) -> None:
+        """Hold an exclusive lock on the folder until the process ends or ``unlock``.
+
+        ``unlock`` removes the lock file: a process that opened it just before is told by the
+        file's inode that it holds a removed lock, and takes the new one.
+        """
+        self._created = not self.root.exists()
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / ".lock"
+        while True:
+            fh = open(path, "a")  # noqa: SIM115 (held open as the lock)
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.close()
+                raise InputError(f"{self.root}: another sweep is writing to this folder") from None
+            try:
+                current = os.stat(path).st_ino == os.fstat(fh.fileno()).st_ino
+            except FileNotFoundError:
+                current = False
+            if current:
+                self._lock = fh
+                return
             fh.close()
-            raise InputError(f"{self.root}: another sweep is writing to this folder") from None
-        self._lock = fh
 
     def unlock(self) -> None:
+        """Release the lock and remove its file; a folder this sweep created and left empty
+        goes too."""
         if self._lock is not None:
+            with contextlib.suppress(OSError):
+                (self.root / ".lock").unlink()
             self._lock.close()
             self._lock = None
+            if getattr(self, "_created", False):
+                with contextlib.suppress(OSError):
+                    self.root.rmdir()  # only when empty
 
     def prepare(self, spec_hash: str, spec_path: str, force: bool) -> bool:
         """Check the folder against the spec; returns ``True`` when resuming earlier results."""
@@ -102,7 +236,12 @@ class Store:
         holds_data = any(self._files(t) for t in _TABLES) or self.exists()
         if not holds_data:
             return False
-        old = self.manifest().get("spec_hash") if self.exists() else None
+        try:
+            old = self.manifest().get("spec_hash") if self.exists() else None
+        except InputError:
+            if not force:
+                raise
+            old = None  # a broken manifest: --force replaces those results
         if old == spec_hash:
             self._drop_orphan_series()
             return True
@@ -175,7 +314,8 @@ class Store:
 
     def read(self, table: str = "runs") -> pd.DataFrame:
         """The whole table, sorted by run id, without duplicates."""
-        frames = [pq.read_table(p).to_pandas() for p in self._files(table)]
+        need = list(RUNS_COLUMNS) if table == "runs" else ["run_id", "outcome", "step", "value"]
+        frames = [read_parquet(p, need) for p in self._files(table)]
         frames = [f for f in frames if len(f)]
         if not frames:
             return pd.DataFrame({"run_id": pd.Series(dtype="int64")})
@@ -186,13 +326,14 @@ class Store:
         return df.reset_index(drop=True)
 
     def read_design(self) -> pd.DataFrame:
-        return pq.read_table(self.root / "design.parquet").to_pandas()
+        what = " (the design of the sweep; run the same sweep again to write it)"
+        return read_parquet(self.root / "design.parquet", ["sample_id"], what)
 
     def done(self) -> tuple[set[int], int]:
         """Run ids already recorded, and how many of them failed."""
         ids, failed = set(), 0
         for path in self._files("runs"):
-            t = pq.read_table(path, columns=["run_id", "status"]).to_pandas()
+            t = read_parquet(path, ["run_id", "status"], only=True)
             new = t[~t["run_id"].isin(ids)]
             ids.update(new["run_id"].tolist())
             failed += int((new["status"] != "ok").sum())

@@ -1,7 +1,9 @@
 """What a worker does: call the model for a chunk of runs, catching each run's error.
 
 A model is any importable ``module:function`` taking ``(params, seed)`` and returning a dict of
-numbers, or a tuple ``(finals, series)`` where ``series`` maps names to lists of numbers.
+numbers, or a tuple ``(finals, series)`` where ``series`` maps names to lists of numbers. A
+spec names the function, so a spec is trusted code; a result of another shape is a
+``ShapeError``, and the sweep refuses to start when its first run gives one (``probe``).
 After each run the worker drops the Mesa 3.3.1 ``Agent._ids`` entries the run left behind, so
 memory stays flat over thousands of runs.
 """
@@ -18,6 +20,15 @@ from functools import cache
 from numbers import Real
 
 from sim.errors import InputError
+
+
+class ShapeError(TypeError):
+    """The model returned something else than the documented shape; ``key`` and ``name``: the
+    ``record`` key and the outcome it names that the model did not return."""
+
+    def __init__(self, message: str, key: str | None = None, name: str | None = None):
+        super().__init__(message)
+        self.key, self.name = key, name
 
 
 @dataclass(frozen=True)
@@ -58,7 +69,12 @@ def _run_one(fn: Callable, record: Record, run_id: int, params: dict, seed: int)
         out["finals"] = _finals(finals, record.final)
         out["series"] = _series(series, record.series, record.every)
     except Exception as exc:  # a run that raises is recorded, and the sweep goes on
-        out.update(status="error", error=f"{type(exc).__name__}: {exc}".splitlines()[0])
+        kind = type(exc).__name__
+        if isinstance(exc, ShapeError):
+            out["shape"] = str(exc).splitlines()[0]
+            out["missing"] = (exc.key, exc.name) if exc.key else None
+            kind = "TypeError"  # as recorded before shapes had their own error
+        out.update(status="error", error=f"{kind}: {exc}".splitlines()[0])
         out.update(traceback=traceback.format_exc(), finals={}, series={})
     finally:
         _forget_mesa_models(before)
@@ -72,16 +88,19 @@ def _split(result) -> tuple[Mapping, Mapping]:
     else:
         finals, series = result, {}
     if not isinstance(finals, Mapping) or not isinstance(series, Mapping):
-        raise TypeError(
+        raise ShapeError(
             f"model returned {type(result).__name__}; expected a dict of numbers "
             "or a tuple (finals, series)"
         )
+    for name, values in series.items():
+        if isinstance(values, str | bytes | Mapping) or not hasattr(values, "__iter__"):
+            raise ShapeError(f"series {name!r} is {type(values).__name__}, not a list of numbers")
     return finals, series
 
 
 def _number(name: str, value) -> float:
     if not isinstance(value, Real):
-        raise TypeError(f"outcome {name!r} is {type(value).__name__}, not a number")
+        raise ShapeError(f"outcome {name!r} is {type(value).__name__}, not a number")
     return float(value)
 
 
@@ -89,14 +108,22 @@ def _finals(finals: Mapping, wanted: tuple[str, ...] | None) -> dict[str, float]
     names = list(finals) if wanted is None else wanted
     missing = [n for n in names if n not in finals]
     if missing:
-        raise KeyError(f"outcome {missing[0]!r} not returned (returned: {', '.join(finals)})")
+        raise ShapeError(
+            f"outcome {missing[0]!r} not returned (returned: {', '.join(map(str, finals))})",
+            "record.final",
+            missing[0],
+        )
     return {n: _number(n, finals[n]) for n in names}
 
 
 def _series(series: Mapping, wanted: tuple[str, ...], every: int) -> dict[str, list[float]]:
     missing = [n for n in wanted if n not in series]
     if missing:
-        raise KeyError(f"series {missing[0]!r} not returned (returned: {', '.join(series)})")
+        raise ShapeError(
+            f"series {missing[0]!r} not returned (returned: {', '.join(map(str, series))})",
+            "record.series",
+            missing[0],
+        )
     return {n: [_number(n, v) for v in list(series[n])[::every]] for n in wanted}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from sim.errors import InputError
 from sim.experiments.__main__ import main
 from sim.experiments.runner import run_sweep
 from sim.experiments.store import Store
@@ -108,7 +109,7 @@ def test_records_requested_outcomes_and_series(make_spec, tmp_path):
     assert runs["status"].eq("ok").all() and runs["final"].notna().all()
 
 
-def test_a_missing_outcome_is_a_recorded_failure(make_spec, tmp_path):
+def test_a_missing_outcome_is_refused_before_anything_is_written(make_spec, tmp_path):
     spec = make_spec(
         """
         model = "sim.experiments.testfunctions:linear"
@@ -119,9 +120,9 @@ def test_a_missing_outcome_is_a_recorded_failure(make_spec, tmp_path):
         final = ["y", "nope"]
         """
     )
-    summary = run_sweep(spec, tmp_path / "m", workers=1, progress=False)
-    runs = Store(tmp_path / "m").read()
-    assert summary.failed == 2 and runs["error"].str.contains("'nope' not returned").all()
+    with pytest.raises(InputError, match=r"record.final = 'nope': the model's first run"):
+        run_sweep(spec, tmp_path / "m", workers=1, progress=False)
+    assert not (tmp_path / "m").exists()
 
 
 def test_runs_lost_with_a_dead_worker_are_left_for_the_next_attempt(make_spec, tmp_path):

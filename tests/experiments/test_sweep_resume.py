@@ -76,7 +76,7 @@ def test_kill_9_then_the_same_command_finishes_only_the_missing_runs(tmp_path, w
     for part in parts:
         pq.read_table(part)  # every file on disk is whole
     recorded = sum(pq.read_metadata(p).num_rows for p in parts)
-    assert 8 <= recorded < 40
+    assert 7 <= recorded < 40  # the first part holds the one run checked before the others
 
     again = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert again.returncode == 0, again.stderr
