@@ -25,6 +25,8 @@ class Lot:
     last_provider: object = None
     excluded: set = field(default_factory=set)  # providers terminated on this lot
     retry_at: int = 0  # month from which a lot left without provider is purchased again
+    year_hours: float = 0.0  # hours served this year (service gaps)
+    year_need: float = 0.0  # need this year, in months its buyer was providing
 
     @property
     def open(self) -> bool:

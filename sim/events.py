@@ -17,6 +17,7 @@ TABLES = (
     "grants",
     "choices",
     "accounts",
+    "service_gaps",
     "entries",
     "exits",
 )
@@ -44,6 +45,7 @@ class MonthCounts:
     entitled: int = 0  # residents entitled to choose their provider (e.g. voucher holders)
     taking_up: int = 0  # of those, residents served by the provider they chose
     switched: int = 0  # residents who changed provider by their own choice
+    service_gaps: int = 0  # lots that served under half their need over the year just ended
 
 
 class EventLog:
@@ -211,6 +213,21 @@ class EventLog:
         self.counts.exits += 1
         self.tables["exits"].append(
             {"step": self.step, "organization": org.name, "origin": org.origin, "cash": org.cash}
+        )
+
+    def service_gap(self, year: int, lot, need_met: float) -> None:
+        """A lot that served under half of its need over a year."""
+        self.counts.service_gaps += 1
+        self.tables["service_gaps"].append(
+            {
+                "year": year,
+                "buyer": lot.buyer.name,
+                "lot": lot.id,
+                "line": lot.buyer.line_params(lot.line)["name"],
+                "community": lot.community,
+                "need_met": need_met,
+                "provider": lot.arrangements[0].provider.name if lot.arrangements else "",
+            }
         )
 
     def annual_accounts(self, year: int, organizations) -> None:

@@ -315,11 +315,16 @@ class Market:
         received, quality = pop.received.ravel(), pop.quality.ravel()  # views
         n_lines = pop.received.shape[1]
         first = self.month == 0
+        for lot in self.lots:
+            if self.month >= lot.buyer.params["start_step"]:
+                lot.year_need += lot.need
         for prod in self.providers:
             if not prod.arrangements and not (prod.active and prod.core_posts):
                 prod.month_wage_bill = 0.0
                 continue
             covered = prod.covered()
+            if not first:
+                prod.lose_staff(self.rng)
             prod.plan_staff(covered, first_month=first)
             if not prod.arrangements:
                 affordable = covered or prod.cash >= prod.core_posts * prod.post_cost
@@ -331,6 +336,7 @@ class Market:
             for arr in prod.arrangements:
                 line = arr.lot.line
                 users, need, total, _ = self.span(arr)
+                arr.lot.year_hours += min(arr.delivered, total)
                 if total > 0:
                     share = min(arr.delivered / total, 1.0)
                     if isinstance(users, slice):  # consecutive residents, as a lot's are
@@ -341,8 +347,17 @@ class Market:
                         pop.received[users, line] = need * share
                         pop.quality[users, line] = arr.quality
 
+    def close_year(self, year: int) -> None:
+        """Each lot's year: a service gap when under half its need was served (counted over
+        the months its buyer was providing)."""
+        for lot in self.lots:
+            if lot.year_need > 0 and lot.year_hours < 0.5 * lot.year_need:
+                self.log.service_gap(year, lot, lot.year_hours / lot.year_need)
+            lot.year_hours = lot.year_need = 0.0
+
     def monitor(self, buyers) -> None:
-        """Inspections find measurable shortfalls; evaluations act on complaints."""
+        """Inspections find measurable shading and under-delivery (which billing by the hour or
+        voucher shows every month); evaluations act on complaints."""
         complaints = _Complaints(self.population.complained)
         rng = self.rng
         for buyer in buyers:
@@ -351,12 +366,20 @@ class Market:
             for arr in arrangements:
                 by_regime.setdefault(arr.regime, []).append(arr)
                 failed = False
-                if rng.random() < arr.inspection_probability():
+                inspected = rng.random() < arr.inspection_probability()
+                if inspected:
                     buyer.governance("inspection", buyer.params["inspection_staff_days"])
                     if arr.shade_m > DETECTION_TOLERANCE:
                         failed = arr.caught = True
                         if arr.payment.withholdable:
                             arr.penalty = buyer.params["penalty_rate"]
+                    soft = buyer.params["inspection_soft_share"]
+                    if arr.shade_n > DETECTION_TOLERANCE and rng.random() < soft:
+                        failed = True  # the inspector also sees some of the soft quality
+                short = arr.delivered < (1.0 - buyer.params["delivery_tolerance"]) * arr.units
+                mobilised = self.month > arr.start  # the first month is for mobilising
+                if short and mobilised and (inspected or arr.payment.withholdable):
+                    failed = True  # under-delivery is a breach the buyer sees
                 users, _, _, n_users = self.span(arr)
                 if n_users and arr.provider.origin != "in_house":
                     rate = complaints.count(users, arr.lot.line) / n_users

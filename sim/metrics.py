@@ -332,6 +332,14 @@ OUTCOMES: list[Outcome] = [
         "switched",
         "taking_up",
     ),
+    O(
+        "service_gap_lot_years",
+        "efficiency",
+        "lot-years",
+        "Years in which a lot (a service line in a community) served under half of its need "
+        "(counted over the months its buyer was providing).",
+        "sum",
+    ),
     O("entries", "market", "organizations", "Organizations that entered.", "sum"),
     O("exits", "market", "organizations", "Organizations that exited.", "sum"),
     O("terminations", "market", "arrangements", "Arrangements terminated for failures.", "sum"),
@@ -534,6 +542,7 @@ def step_outcomes(model) -> dict[str, float]:
     out["exits"] = float(s.exits)
     out["terminations"] = float(s.terminations)
     out["services_taken_back"] = float(s.taken_back)
+    out["service_gap_lot_years"] = float(s.service_gaps)
     return out
 
 

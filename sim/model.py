@@ -213,7 +213,7 @@ class GppsModel(mesa.Model):
         for org in orgs:
             t = org.trailing()
             surplus = org.cash - p["reserve_cap_months"] * t["costs"] / max(t["months"], 1)
-            if surplus > 0:
+            if surplus > 0 and org.arrangements:
                 self.ledger.transfer(org.account, "economy", surplus, "own_programmes")
                 org.month["costs"] += surplus
             org.drift_mission(t)  # the surplus spent changed costs, not revenue
@@ -226,6 +226,8 @@ class GppsModel(mesa.Model):
                 if org.months_broke > p["exit_grace_months"]:
                     self.market.exit(org)
         for buyer in self.buyers:
+            if buyer.in_house.arrangements:
+                buyer.in_house.adjust_slack()
             self._lapse(buyer)
 
     def _lapse(self, buyer) -> None:
@@ -245,6 +247,7 @@ class GppsModel(mesa.Model):
         self.ledger.check(allow_negative=allow)
         if self.steps % 12 == 0:
             self.log.annual_accounts(self.steps // 12, self.market.all_organizations)
+            self.market.close_year(self.steps // 12)
         self.outcomes = metrics.step_outcomes(self)
         self.datacollector.collect(self)
         if self.steps >= self.params["steps"]:

@@ -177,6 +177,26 @@ _PARAM_LIST = [
     _p("reserve_cap_months", 12.0, "float", "months of costs", 0, 240,
        "Reserves above this are spent on the organization's own programmes.",
        "assumption: non-profits hold a few months to a year of reserves"),
+    _p("staff_turnover", 0.015, "float", "chance per post-month", 0, 1,
+       "Chance that a post is vacated in a month (staff leave; the post is filled again by a "
+       "novice, and the leaver's share of experience is lost).",
+       "assumption: annual turnover of social workers in Chinese cities is often put near "
+       "15-20% (recalled); 1.5% a month is 17% a year"),
+    _p("novice_quality_gap", 0.2, "float", "share of quality", 0, 1,
+       "Quality a newly hired post falls short of a trained one's.",
+       "assumption"),
+    _p("training_months", 6.0, "float", "months", 1, 120,
+       "Months until a novice delivers a trained post's quality (novices decay at one over "
+       "this a month).",
+       "assumption"),
+    _p("public_slack_growth", 0.01, "float", "per month", 0, 0.2,
+       "Growth of cost slack in a buyer's in-house unit (its soft budget), toward "
+       "public_slack_max.",
+       "assumption: bureaus' X-inefficiency (Leibenstein 1966; Niskanen 1971), slower than a "
+       "post-funded affiliate's because establishment posts are fixed"),
+    _p("public_slack_max", 0.05, "float", "share of unit cost", 0, 3,
+       "Largest cost slack of an in-house unit.",
+       "assumption: within Leibenstein's X-inefficiency range"),
     _p("max_staff_growth", 0.25, "float", "share per month", 0, 10,
        "Largest monthly growth of an organization's staff (hiring limit).",
        "assumption"),
@@ -350,6 +370,16 @@ _PARAM_LIST = [
     _p("penalty_rate", 0.2, "float", "share of a month's payment", 0, 1,
        "Payment withheld when an inspection finds measurable quality below the promise.",
        "assumption", "buyer"),
+    _p("inspection_soft_share", 0.3, "float", "chance per inspection", 0, 1,
+       "Chance that an inspection also perceives non-measurable shading above the tolerance "
+       "(inspectors see some of the soft quality on site).",
+       "Dahlström et al. 2016: better-staffed buyers see less of the satisfaction loss from "
+       "outsourcing; value assumed", "buyer"),
+    _p("delivery_tolerance", 0.1, "float", "share of committed hours", 0, 1,
+       "How far a provider may fall short of its committed hours in a month before it is a "
+       "breach (a failure, seen on the invoice where payment is per hour or voucher, else at an "
+       "inspection).",
+       "assumption: service contracts allow small shortfalls", "buyer"),
     _p("strikes_to_terminate", 3, "int", "failures", 1, 100,
        "Failures (detected shortfalls, bad evaluations) before a buyer ends an arrangement.",
        "assumption", "buyer"),

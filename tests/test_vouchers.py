@@ -98,7 +98,7 @@ LONG = {**SMALL, "steps": 60}
 def test_more_accredited_providers_move_volume_toward_better_providers(master):
     few = {**V, **LONG, "n_independent_orgs": 2}
     many = {**V, **LONG, "n_independent_orgs": 8}
-    mean, lo, hi = paired(None, few, many, master, extract=chosen_skill)
+    mean, lo, hi = paired(None, few, many, master, n=40, extract=chosen_skill)
     assert lo > 0, (mean, lo, hi)
 
 

@@ -13,8 +13,10 @@ FUNDING_SOURCES = ("general", "lottery", "earmarked")
 class InHouseUnit(Producer):
     """A buyer producing the service itself, with public-sector staff.
 
-    Its losses are covered, but its staff are posts under an establishment quota (编制), so
-    cost slack does not grow here as it does in a post-funded affiliate (ODD 7.9).
+    Its losses are covered: cost slack grows under that soft budget, but at the public unit's
+    own pace and to its own ceiling (``public_slack_growth``, ``public_slack_max``): its staff
+    are posts under an establishment quota (编制) that it cannot expand at will, as a
+    post-funded affiliate asks for and gets more posts (ODD 7.9).
     """
 
     def __init__(self, buyer, params: dict):
@@ -31,6 +33,10 @@ class InHouseUnit(Producer):
 
     def covered(self) -> bool:
         return True
+
+    def adjust_slack(self, covered: bool = True) -> None:
+        p = self.params
+        self.slack += p["public_slack_growth"] * (p["public_slack_max"] - self.slack)
 
 
 class GovernmentBuyer(mesa.Agent):

@@ -97,10 +97,15 @@ class SocialOrganization(Producer, mesa.Agent):
             return None
         return price
 
-    def choose_lots(self, candidates: list[tuple], rng) -> set:
-        """Lots of a tender it could staff: taken in random order while its commitments stay
-        within ``bid_capacity`` times its organizational capacity (the most staff it has run)."""
+    def choose_lots(self, candidates: list[tuple], rng, first_month: bool = False) -> set:
+        """Lots of a tender it could staff and finance: taken in random order while its
+        commitments (posts) stay within ``bid_capacity`` times its organizational capacity (the
+        most staff it has run) and within the wages its cash can advance (a month's wage bill is
+        paid before the buyer pays). In a run's first month providers are already in operation:
+        only the first limit holds."""
         limit = self.params["bid_capacity"] * max(self.peak_staff, 1.0)
+        if not first_month:
+            limit = min(limit, max(self.cash, 0.0) / self.post_cost)
         committed = sum(a.units for a in self.arrangements) / self.productivity
         chosen = set()
         for k in rng.permutation(len(candidates)):

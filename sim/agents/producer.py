@@ -47,6 +47,7 @@ class Producer:
         self.reputation = 0.5
         self.mission = getattr(self, "mission", 0.0)
         self.drift = 0.0
+        self.novices = 0.0  # posts hired in recent months, still learning the work
         self.arrangements: list = []
         self.history: deque = deque(maxlen=12)
         self.month: dict = {}
@@ -85,51 +86,95 @@ class Producer:
     def choose_shading(self, arr) -> tuple[float, float]:
         """Shading of measurable and non-measurable quality effort on one arrangement.
 
-        Myopic rule, in units of the quality-effort budget: for each part, the saving from
-        shading it (its weight in quality, times price pressure = unit cost / price) less the
-        value a motivated producer puts on that quality, less the expected loss if found out
-        (chance of detection × (the payment penalty, where the payment rule can withhold and the
-        shading is measurable, + a strike's share of termination, where failures count),
-        relative to the quality-cost share), divided by the aversion to shading. Only a
-        producer that keeps what it saves shades: where losses are covered, nothing is gained.
-        Returns ``(s_measurable, s_nonmeasurable)`` in [0, 1].
+        Myopic rule, per unit of each part's quality effort (the part's weight in quality scales
+        the saving, the sanction and the disutility alike, so a more measurable service is not
+        shaded more): the month's payoff of shading ``s`` is ``g s − a s² / 2``, with ``g`` the
+        saving (price pressure = unit cost / price) less the value a motivated producer puts on
+        quality, and ``a`` the aversion to shading.
+
+        - Measurable part: an inspection (chance ``d_m``) finds shading above the detection
+          tolerance and costs the stake (the payment penalty where the payment rule can withhold,
+          plus the next strike's share of termination where failures count, one over the strikes
+          left, relative to the quality-cost share). The producer takes the unconstrained best
+          ``g / a`` if its payoff less the expected sanction beats shading just up to the
+          tolerance, and the latter otherwise.
+        - Non-measurable part: complaints (noticed with the evaluation's sensitivity) and, in
+          part (``inspection_soft_share``), inspections reveal it gradually, so the expected
+          sanction grows with the shading: ``s = (g − d_n × strike stake) / a``.
+
+        Only a producer that keeps what it saves shades: where losses are covered, nothing is
+        gained. Returns ``(s_measurable, s_nonmeasurable)`` in [0, 1].
         """
         if arr.covers_losses:
             return 0.0, 0.0
         p = self.params
-        mu = arr.measurability
         price = max(arr.unit_price(), 1e-9)
         pressure = _clip(self.unit_cost() / price, 0.5, 2.0)
         buyer = arr.buyer.params
-        strike = 1.0 / buyer["strikes_to_terminate"] if arr.regime.failures_count else 0.0
+        left = max(buyer["strikes_to_terminate"] - arr.strikes, 1)
+        strike = 1.0 / left if arr.regime.failures_count else 0.0  # the next strike's share
         penalty = buyer["penalty_rate"] if arr.payment.withholdable else 0.0
         qcs = max(p["quality_cost_share"], 1e-9)
-        out = []
-        for weight, detect, stake in (
-            (mu, arr.inspection_probability(), (penalty + strike) / qcs),
-            (1 - mu, arr.sensitivity(), strike / qcs),
-        ):
-            gain = (pressure - self.motivation) * weight - detect * stake
-            out.append(_clip(gain / p["shading_aversion"], 0.0, 1.0))
-        return out[0], out[1]
+        aversion = p["shading_aversion"]
+        gain = pressure - self.motivation
+        best = _clip(gain / aversion, 0.0, 1.0)
+        if best > DETECTION_TOLERANCE:
+            below = min(best, DETECTION_TOLERANCE)
+
+            def payoff(x: float) -> float:
+                return gain * x - aversion * x * x / 2.0
+
+            sanction = arr.inspection_probability() * (penalty + strike) / qcs
+            if payoff(best) - sanction <= payoff(below):
+                best = below
+        soft = buyer["inspection_soft_share"] * arr.inspection_probability()
+        d_n = min(arr.sensitivity() + soft, 1.0)
+        s_n = _clip((gain - d_n * strike / qcs) / aversion, 0.0, 1.0)
+        return best, s_n
 
     # -- production ---------------------------------------------------------------------------
     def plan_staff(self, covered: bool, first_month: bool = False) -> None:
         """Hire or shed staff toward what this month's arrangements need.
 
-        Hiring is limited to ``max_staff_growth`` a month, except in the first month of a run:
-        the providers of the initial arrangements are already in operation.
+        Hiring is limited to ``max_staff_growth`` of its organizational capacity (the most staff
+        it has run, at least its staff) plus one post a month, except in the first month of a
+        run: the providers of the initial arrangements are already in operation.
         """
         need = 0.0
         for arr in self.arrangements:
             arr.shade_m, arr.shade_n = self.choose_shading(arr)
             need += arr.units * (1.0 - self.params["quality_cost_share"] * arr.shading())
         target = need / self.productivity
-        ceiling = self.staff * (1.0 + self.params["max_staff_growth"]) + 1.0
+        capacity = max(getattr(self, "peak_staff", 0.0), self.staff)
+        ceiling = self.staff + self.params["max_staff_growth"] * capacity + 1.0
         staff = target if first_month else min(target, ceiling)
         if not covered:
             staff = min(staff, max(self.cash, 0.0) / self.post_cost)
-        self.staff = max(staff, 0.0)
+        staff = max(staff, 0.0)
+        self.novices *= 1.0 - 1.0 / self.params["training_months"]
+        if not first_month:  # the providers of a run's first month are already trained
+            self.novices = min(self.novices + max(staff - self.staff, 0.0), staff)
+        self.staff = staff
+
+    def lose_staff(self, rng) -> None:
+        """Staff turnover: each post is vacated with chance ``staff_turnover`` this month (a
+        binomial draw over whole posts); leavers take their share of the experience with them.
+        Vacated posts are filled again, as novices, when staff are planned."""
+        posts = int(self.staff)
+        if posts <= 0:
+            return
+        leavers = int(rng.binomial(posts, self.params["staff_turnover"]))
+        if leavers:
+            self.cum_output *= 1.0 - leavers / self.staff
+            self.staff -= leavers
+
+    @property
+    def trained_share(self) -> float:
+        """Quality a post delivers relative to a trained one: novices deliver
+        ``1 − novice_quality_gap`` of it."""
+        if self.staff <= 0:
+            return 1.0
+        return 1.0 - self.params["novice_quality_gap"] * min(self.novices / self.staff, 1.0)
 
     def produce(self) -> float:
         """Deliver on every arrangement up to capacity; returns the wage bill (yuan).
@@ -147,11 +192,12 @@ class Producer:
         )
         fill = 1.0 if posts_needed <= self.staff else self.staff / posts_needed
         capacity = units * self.staff / posts_needed if posts_needed > 0 else 0.0
+        trained = self.trained_share
         delivered = 0.0
         for arr in self.arrangements:
             arr.delivered = arr.units * fill
-            arr.quality_m = self.skill * (1.0 - arr.shade_m)
-            arr.quality_n = self.skill * (1.0 - arr.shade_n)
+            arr.quality_m = self.skill * trained * (1.0 - arr.shade_m)
+            arr.quality_n = self.skill * trained * (1.0 - arr.shade_n)
             delivered += arr.delivered
         self.cum_output += delivered
         self.peak_staff = max(getattr(self, "peak_staff", 0.0), self.staff)

@@ -32,7 +32,7 @@ class Contract(Regime):
         wanted = {}
         for org in sorted({o for es in eligible.values() for o in es}, key=lambda o: o.unique_id):
             mine = [(lot, planned[lot.id]) for lot in lots if org in eligible[lot.id]]
-            wanted[org] = org.choose_lots(mine, market.rng)
+            wanted[org] = org.choose_lots(mine, market.rng, first_month=market.month == 0)
         for lot in lots:
             budget = buyer.lot_budget(lot)
             eligible_counts.append(len(eligible[lot.id]))
