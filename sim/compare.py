@@ -33,12 +33,21 @@ class Comparison:
             out.setdefault(r.regime, []).append(r)
         return out
 
+    def paired(self, outcome: str, a: str, b: str) -> tuple[float, float, float]:
+        """Mean and interval of ``a − b`` on ``outcome`` over replications (common random
+        numbers: replication ``k`` of every arm has the same seed)."""
+        arms_ = self.by_arm()
+        x = {r.seed: r.summary[outcome] for r in arms_[a]}
+        y = {r.seed: r.summary[outcome] for r in arms_[b]}
+        return mean_interval([x[s] - y[s] for s in self.seeds if s in x and s in y])
+
     def table(self, outcomes=None) -> list[dict]:
         """Rows of (regime, outcome, mean, ci_low, ci_high, n)."""
         rows = []
         for arm, results in self.by_arm().items():
             for name in outcomes or metrics.OUTCOME_NAMES:
-                m, lo, hi = mean_interval([r.summary[name] for r in results])
+                bounds = metrics.BY_NAME[name].bounds if name in metrics.BY_NAME else None
+                m, lo, hi = mean_interval([r.summary[name] for r in results], bounds=bounds)
                 rows.append(
                     {
                         "regime": arm,
@@ -105,6 +114,11 @@ def case_summary(comp: Comparison) -> str:
         f"numbers, {s.params['steps']} months."
     )
     lines.append("")
+    lines.append(
+        "Best and runner-up by mean; *clear* when the 95% interval of their paired difference "
+        "(replication by replication, same seeds) excludes 0."
+    )
+    lines.append("")
     lines.append("| dimension | outcome | best | runner-up | clear? |")
     lines.append("|---|---|---|---|---|")
     for dim, (outcome, higher) in DIMENSIONS.items():
@@ -118,12 +132,17 @@ def case_summary(comp: Comparison) -> str:
             continue
         scored.sort(key=lambda t: t[0]["mean"], reverse=higher)
         (b, best), (r, second) = scored[0], scored[1]
-        clear = b["ci_low"] > r["ci_high"] if higher else b["ci_high"] < r["ci_low"]
+        diff, lo, hi = comp.paired(outcome, best, second)
 
         def cell(row, name):
             return f"{name} {_fmt(row['mean'])} [{_fmt(row['ci_low'])}, {_fmt(row['ci_high'])}]"
 
-        verdict = "yes" if clear else "no: intervals overlap"
+        if lo != lo:
+            verdict = "n/a: one replication, no interval"
+        elif (lo > 0) if higher else (hi < 0):
+            verdict = f"yes: paired difference {_fmt(diff)} [{_fmt(lo)}, {_fmt(hi)}]"
+        else:
+            verdict = f"no: paired difference {_fmt(diff)} [{_fmt(lo)}, {_fmt(hi)}] holds 0"
         lines.append(
             f"| {dim} | `{outcome}` ({'higher' if higher else 'lower'} is better) | "
             f"{cell(b, best)} | {cell(r, second)} | {verdict} |"

@@ -28,6 +28,24 @@ class Outcome:
     den: str = ""
     scale: float = 1.0
 
+    @property
+    def bounds(self) -> tuple[float, float] | None:
+        """The range an outcome's values lie in, where its unit gives one (shares, 0-1 scores,
+        1 − HHI, HHI); its intervals stay inside it."""
+        return (0.0, 1.0) if self.unit in _UNIT_RANGE else None
+
+
+#: Units of outcomes that lie in [0, 1].
+_UNIT_RANGE = {
+    "share",
+    "0-1",
+    "share of outlay",
+    "share of providers",
+    "share per month",
+    "1 - HHI",
+    "HHI",
+}
+
 
 O = Outcome
 OUTCOMES: list[Outcome] = [
@@ -166,7 +184,7 @@ OUTCOMES: list[Outcome] = [
     O(
         "satisfaction_local_migrant_gap",
         "quality",
-        "0-1",
+        "difference of 0-1 scores",
         "Mean satisfaction of locals minus that of migrants.",
         "mean",
     ),
@@ -352,6 +370,7 @@ OUTCOMES: list[Outcome] = [
     ),
 ]
 OUTCOME_NAMES = [o.name for o in OUTCOMES]
+BY_NAME = {o.name: o for o in OUTCOMES}
 HEADLINE = [
     "qa_hours_per_10k_yuan",
     "cost_per_qa_hour",

@@ -140,3 +140,21 @@ def test_validate_command_exit_status(capsys, monkeypatch):
     # the same report on two worker processes
     assert main(["validate", "--replications", "2", "--workers", "2"]) == 0
     assert capsys.readouterr().out == out
+
+
+def test_comparison_intervals_stay_in_range_and_clear_means_a_paired_difference():
+    from sim import metrics
+
+    comp = compare(load("baseline", {"steps": 12, "n_residents": 400}), 4, seed=3, progress=False)
+    for row in comp.table():
+        bounds = metrics.BY_NAME[row["outcome"]].bounds
+        if bounds is not None and row["ci_low"] == row["ci_low"]:
+            assert bounds[0] <= row["ci_low"] <= row["ci_high"] <= bounds[1], row
+    text = case_summary(comp)
+    assert "paired difference" in text and "intervals overlap" not in text
+    diff, lo, hi = comp.paired("quality_mean", "contract", "in_house")
+    by = comp.by_arm()
+    means = [sum(r.summary["quality_mean"] for r in by[a]) / 4 for a in ("contract", "in_house")]
+    assert diff == pytest.approx(means[0] - means[1])
+    one = compare(load("baseline", {"steps": 6, "n_residents": 400}), 1, seed=3, progress=False)
+    assert "n/a: one replication" in case_summary(one)

@@ -129,3 +129,15 @@ def test_outcome_names_are_unique_snake_case():
     assert len(names) == len(set(names))
     assert all(n == n.lower() and " " not in n for n in names)
     assert set(metrics.HEADLINE) <= set(names)
+
+
+def test_intervals_of_bounded_outcomes_stay_in_their_range():
+    values = [1.0, 1.0, 1.0, 0.9]  # the t interval of this mean reaches above 1
+    m, lo, hi = mean_interval(values)
+    assert hi > 1
+    m, lo, hi = mean_interval(values, bounds=(0.0, 1.0))
+    assert 0.9 <= lo <= m <= hi <= 1.0
+    assert mean_interval(values, bounds=(0.0, 1.0)) == (m, lo, hi)  # reproducible
+    assert metrics.BY_NAME["need_met_share"].bounds == (0.0, 1.0)
+    assert metrics.BY_NAME["satisfaction_local_migrant_gap"].bounds is None
+    assert metrics.BY_NAME["cost_per_qa_hour"].bounds is None
