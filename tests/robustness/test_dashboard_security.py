@@ -8,7 +8,6 @@ system: only the shipped scenarios and the file named at start can be loaded.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import urllib.error
@@ -16,7 +15,7 @@ import urllib.request
 
 import pytest
 
-from tests.dashboard.conftest import ROOT, _wait_ready, require
+from tests.dashboard.conftest import ROOT, _wait_ready, require, stop
 
 require("solara")
 websockets = require("websockets")
@@ -69,13 +68,7 @@ def server(files, tmp_path_factory):
         _wait_ready(base, proc, log)
         yield base, port, log
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=15)
+        stop(proc)
 
 
 def status_of(url: str, origin: str | None = None, method: str = "GET") -> int:
