@@ -108,8 +108,8 @@ def atomic_dir(out: Path):
 
 
 def _fmt(v):
-    if isinstance(v, float):
-        return repr(v) if v == v else ""
+    if isinstance(v, float):  # numpy's float64 too: written as a plain number
+        return repr(float(v)) if v == v else ""
     if hasattr(v, "item"):  # numpy scalars
         return _fmt(v.item())
     return v

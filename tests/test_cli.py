@@ -291,3 +291,16 @@ def test_help_and_version_return_zero():
     assert code == 0 and __version__ in stdout
     code, stdout, _ = gpps("run", "--help")
     assert code == 0 and "--force" in stdout
+
+
+def test_event_tables_hold_plain_numbers_that_pandas_reads_as_numbers(compares):
+    pd = pytest.importorskip("pandas")
+    out = compares[0][0]
+    for name in ("bids", "awards", "accounts", "tenders"):
+        path = out / "events" / f"{name}.csv"
+        text = path.read_text(encoding="utf-8")
+        assert "np.float64" not in text and "np.int64" not in text, name
+        table = pd.read_csv(path)
+        for column in ("price", "score", "value", "cost", "revenue_government", "cash"):
+            if column in table and len(table):
+                assert pd.api.types.is_numeric_dtype(table[column]), (name, column)
