@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -48,12 +49,22 @@ def register(subparsers) -> None:
     a.set_defaults(func=cmd_analyze)
 
 
+def current_folder_importable() -> None:
+    """Put the current folder first on ``sys.path``, as ``python -m`` does, so that a spec's
+    ``model = "mod:fn"`` finds ``mod.py`` next to where ``gpps sweep`` is run. Process-pool
+    workers inherit the path; Dask workers need the module themselves."""
+    cwd = os.getcwd()
+    if not any(os.path.abspath(p or os.curdir) == cwd for p in sys.path):
+        sys.path.insert(0, cwd)
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.errors import InputError
 
     from .runner import run_sweep
     from .spec import load
 
+    current_folder_importable()
     spec = load(args.spec)
     if args.chunk_size is not None and args.chunk_size < 1:
         raise InputError(f"--chunk-size = {args.chunk_size}: must be an integer >= 1")
