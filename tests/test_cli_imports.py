@@ -27,11 +27,12 @@ print(json.dumps({"code": code, "out": out.getvalue(), "err": err.getvalue(), "h
     ("argv", "code", "expect"),
     [
         (["--help"], 0, "usage: gpps"),
-        (["sweep", "--help"], 0, "--chunk-size"),
+        (["sweep", "--help"], 0, "--dask-wait"),
         (["scenarios"], 0, "baseline"),
         (["run", "baseline", "--steps", "0"], 2, "--steps = 0: expected an integer in [1, 1200]"),
         (["compare", "--replications", "x"], 2, "--replications = x"),
         (["frobnicate"], 2, "invalid choice: 'frobnicate'"),
+        (["sweep", "x.toml", "--dask-wait", "x"], 2, "--dask-wait: invalid float value: 'x'"),
     ],
 )
 def test_help_scenarios_and_argument_errors_leave_the_model_unimported(argv, code, expect):

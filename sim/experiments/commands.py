@@ -7,6 +7,8 @@ import os
 import sys
 from pathlib import Path
 
+from .executors import DASK_WAIT
+
 
 def register(subparsers) -> None:
     """Add ``sweep`` and ``analyze`` to ``subparsers`` (from ``add_subparsers``)."""
@@ -22,6 +24,14 @@ def register(subparsers) -> None:
     )
     p.add_argument(
         "--dask", metavar="ADDRESS", help="run on Dask: 'local' (a LocalCluster) or tcp://HOST:PORT"
+    )
+    p.add_argument(
+        "--dask-wait",
+        type=float,
+        default=DASK_WAIT,
+        metavar="SECONDS",
+        help=f"on Dask, how long to wait for a worker to join, or to come back after every "
+        f"worker is lost, before the sweep ends (default {DASK_WAIT:g})",
     )
     p.add_argument("--force", action="store_true", help="replace results of a different spec")
     p.add_argument("--chunk-size", type=int, help="runs per task and per part file")
@@ -52,7 +62,7 @@ def register(subparsers) -> None:
 def current_folder_importable() -> None:
     """Put the current folder first on ``sys.path``, as ``python -m`` does, so that a spec's
     ``model = "mod:fn"`` finds ``mod.py`` next to where ``gpps sweep`` is run. Process-pool
-    workers inherit the path; Dask workers need the module themselves."""
+    workers inherit the path; Dask workers need the module themselves (docs/cluster.md)."""
     cwd = os.getcwd()
     if not any(os.path.abspath(p or os.curdir) == cwd for p in sys.path):
         sys.path.insert(0, cwd)
@@ -68,6 +78,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     spec = load(args.spec)
     if args.chunk_size is not None and args.chunk_size < 1:
         raise InputError(f"--chunk-size = {args.chunk_size}: must be an integer >= 1")
+    if not args.dask_wait > 0:
+        raise InputError(f"--dask-wait = {args.dask_wait:g}: must be a number of seconds > 0")
     try:
         summary = run_sweep(
             spec,
@@ -77,6 +89,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             force=args.force,
             progress=not args.no_progress,
             chunk_size=args.chunk_size,
+            dask_wait=args.dask_wait,
         )
     except KeyboardInterrupt:
         print("\ninterrupted; the same command resumes the missing runs", file=sys.stderr)

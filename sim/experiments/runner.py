@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import designs
 from .designs import Design, Run
-from .executors import open_executor
+from .executors import DASK_WAIT, ClusterError, open_executor
 from .spec import Spec
 from .store import TRAILER, Store, git_revision, now
 from .worker import Record, resolve, run_chunk
@@ -73,8 +73,13 @@ def run_sweep(
     force: bool = False,
     progress: bool = True,
     chunk_size: int | None = None,
+    dask_wait: float = DASK_WAIT,
 ) -> Summary:
-    """Run every missing run of ``spec`` into ``out`` (default ``results/NAME``)."""
+    """Run every missing run of ``spec`` into ``out`` (default ``results/NAME``).
+
+    On Dask, ``dask_wait`` is how many seconds to wait for a worker (at the start, and after
+    every worker is lost); a cluster that cannot run the sweep raises ``ClusterError`` after
+    the runs done so far are recorded and the manifest says ``incomplete``."""
     out = Path(out) if out is not None else Path("results") / spec.name
     ref = (spec.series_model or spec.model) if spec.record_series else spec.model
     resolve(ref)  # fail before any run if the model cannot be imported
@@ -90,16 +95,27 @@ def run_sweep(
         if summary.complete:
             manifest = _begin(store, spec, design, resumed, executor=None)
         else:
-            with open_executor(workers, dask) as pool, _progress(spec, summary, progress) as bar:
+            with (
+                open_executor(workers, dask, model=ref, wait=dask_wait) as pool,
+                _progress(spec, summary, progress) as bar,
+            ):
                 manifest = _begin(store, spec, design, resumed, executor=pool.name)
                 size = chunk_size or _chunk_size(design.n_runs - len(done), pool.parallelism)
                 chunks = _chunks(design.runs(skip=done), size)
-                for chunk, result in _execute(pool, ref, record, chunks, summary):
-                    runs, series = tables(chunk, result)
-                    store.write_part(chunk[0].run_id, runs, series)
-                    summary.add(runs)
-                    bar.update(len(chunk))
-                    bar.set_postfix(failed=summary.failed, refresh=False)
+                try:
+                    for chunk, result in _execute(pool, ref, record, chunks, summary):
+                        runs, series = tables(chunk, result)
+                        store.write_part(chunk[0].run_id, runs, series)
+                        summary.add(runs)
+                        bar.update(len(chunk))
+                        bar.set_postfix(failed=summary.failed, refresh=False)
+                except ClusterError as exc:
+                    summary.seconds = time.perf_counter() - start
+                    _finish(store, manifest, summary)
+                    raise ClusterError(
+                        f"{exc}; {summary.already + summary.ran}/{summary.total} runs recorded "
+                        f"in {out}, the same command resumes the rest"
+                    ) from None
         summary.seconds = time.perf_counter() - start
         if summary.complete:
             store.compact()
@@ -163,6 +179,8 @@ def _execute(pool, ref: str, record: Record, chunks: Iterator[list[Run]], summar
             chunk = inflight.pop(future)
             try:
                 result = future.result()
+            except ClusterError:  # the cluster cannot go on: end the sweep
+                raise
             except Exception as exc:  # the executor lost it (worker died); not the model's error
                 _lose(summary, chunk, exc)
             else:
