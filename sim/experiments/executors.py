@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 import time
 from collections import deque
@@ -86,6 +87,7 @@ def open_executor(
     else:
         n = workers or cpu_count()
         ctx = _context()
+        _quiet_resource_tracker()
         executor = ProcessPoolExecutor(
             max_workers=n, mp_context=ctx, initializer=_exit_with_parent, initargs=(os.getpid(),)
         )
@@ -104,6 +106,22 @@ def _context():
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["sim.run", "sim.experiments.worker"])
     return ctx
+
+
+def _quiet_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with its leak warning off. When the sweep is
+    killed (``kill -9``), the tracker, a process of its own, unlinks the pool's semaphores as it
+    should, then warns on the terminal about "leaked semaphore objects": noise a user sees next
+    to the resume. The tracker takes its warning filters from ``sys.warnoptions`` when it
+    starts; the option is removed again at once, so nothing else sees it."""
+    from multiprocessing import resource_tracker
+
+    option = "ignore:resource_tracker:UserWarning"
+    sys.warnoptions.append(option)
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        sys.warnoptions.remove(option)
 
 
 def _alive(pid: int) -> bool:
