@@ -177,7 +177,7 @@ def _dask(address: str, workers: int | None, model: str | None, wait: float) -> 
                 "(--dask-wait sets this wait; docs/cluster.md)"
             ) from None
         executor = DaskExecutor(client, address, model, wait)
-        n = max(1, sum(client.nthreads().values()))
+        n = executor.parallelism
         name = f"dask {'LocalCluster' if cluster else address} ({n} threads)"
         yield Pool(executor, n, name)
     finally:
@@ -240,7 +240,8 @@ def worker_mismatch(worker: str, found: dict, version: str, model: str | None) -
 
 class DaskExecutor(Executor):
     """Dask's executor, watched by a thread that checks every worker as it joins and ends the
-    sweep (every pending future fails with ``ClusterError``) when the cluster cannot run it."""
+    sweep (every pending future fails with ``ClusterError``) when the cluster cannot run it.
+    ``parallelism`` is the cluster's number of threads, kept current by the watch."""
 
     def __init__(self, client, address: str, model: str | None, wait: float, every: float = 0.5):
         from sim import __version__
@@ -256,7 +257,9 @@ class DaskExecutor(Executor):
         self._departures: deque[float] = deque()
         self._last_done = time.monotonic()
         self._stop = threading.Event()
-        problem = self._check(set(client.nthreads()))  # the workers there now, before any task
+        threads = client.nthreads()
+        self.parallelism = max(1, sum(threads.values()))  # threads now; the watch updates it
+        problem = self._check(set(threads))  # the workers there now, before any task
         if problem:
             raise ClusterError(problem)
         self._thread = threading.Thread(target=self._watch, name="dask-watch", daemon=True)
@@ -337,7 +340,7 @@ class DaskExecutor(Executor):
         while not self._stop.wait(self._every):
             now = time.monotonic()
             try:
-                workers = set(self._client.nthreads())
+                threads = self._client.nthreads()
             except Exception as exc:  # the scheduler is gone, or the connection
                 unreachable_since = unreachable_since or now
                 if now - unreachable_since > self._wait:
@@ -347,6 +350,8 @@ class DaskExecutor(Executor):
                     )
                 continue
             unreachable_since = None
+            workers = set(threads)
+            self.parallelism = max(1, sum(threads.values()))
             for _ in known - workers:
                 self._departures.append(now)
             known = workers

@@ -154,7 +154,6 @@ def _finish(store: Store, manifest: dict, summary: Summary) -> None:
 
 def _execute(pool, ref: str, record: Record, chunks: Iterator[list[Run]], summary: Summary):
     """Yield ``(chunk, results)`` as chunks finish, keeping a bounded number in flight."""
-    window = 2 * pool.parallelism + 1
     inflight: dict = {}
 
     def submit() -> bool:
@@ -164,15 +163,16 @@ def _execute(pool, ref: str, record: Record, chunks: Iterator[list[Run]], summar
         tasks = [(r.run_id, r.params, r.seed) for r in chunk]
         try:
             inflight[pool.executor.submit(run_chunk, ref, record, tasks)] = chunk
+        except ClusterError:  # the cluster cannot go on: end the sweep
+            raise
         except Exception as exc:  # e.g. a broken process pool: give up the rest, keep the done
             for lost in (chunk, *chunks):
                 _lose(summary, lost, exc)
             return False
         return True
 
-    for _ in range(window):
-        if not submit():
-            break
+    while len(inflight) < window(pool) and submit():
+        pass
     while inflight:
         finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
         for future in finished:
@@ -185,7 +185,14 @@ def _execute(pool, ref: str, record: Record, chunks: Iterator[list[Run]], summar
                 _lose(summary, chunk, exc)
             else:
                 yield chunk, result
-            submit()
+            while len(inflight) < window(pool) and submit():
+                pass
+
+
+def window(pool) -> int:
+    """Chunks kept in flight: twice what the executor runs at once, plus one. A Dask cluster's
+    size is read again each time, since workers may join after the sweep started."""
+    return 2 * max(pool.parallelism, getattr(pool.executor, "parallelism", 0)) + 1
 
 
 def _lose(summary: Summary, chunk: list[Run], exc: BaseException) -> None:

@@ -381,3 +381,16 @@ def test_a_run_that_kills_its_workers_ends_the_sweep(tmp_path):
     ), line
     assert Store(out).manifest()["status"] == "incomplete"
     assert 3 not in Store(out).read()["x"].tolist()
+
+
+def test_the_window_follows_a_cluster_that_grows():
+    """Workers that join after the start (batch systems) get chunks: the number of chunks in
+    flight follows the executor's current size, not the size when the sweep started."""
+    from sim.experiments.executors import Pool, SerialExecutor
+    from sim.experiments.runner import window
+
+    executor = SerialExecutor()
+    pool = Pool(executor, 1, "grows")
+    assert window(pool) == 3
+    executor.parallelism = 8  # as DaskExecutor's watch sets it when workers join
+    assert window(pool) == 17
