@@ -19,7 +19,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Executor, Future, InvalidStateError, ProcessPoolExecutor
+from concurrent.futures import (
+    CancelledError,
+    Executor,
+    Future,
+    InvalidStateError,
+    ProcessPoolExecutor,
+)
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -278,11 +284,16 @@ class DaskExecutor(Executor):
 
     def _settle(self, outer: Future, inner: Future) -> None:
         with self._lock:
+            if inner.cancelled() and self._error is None and self._client.status != "running":
+                # Dask cancels every task when its client gives up on a lost scheduler: leave
+                # the future pending for the watch, which ends the sweep with what happened.
+                # (Future.cancel() would not wake concurrent.futures.wait.)
+                return
             self._pending.discard(outer)
         self._last_done = time.monotonic()
         try:
-            if inner.cancelled():
-                outer.cancel()
+            if inner.cancelled():  # the watch's error, or lost (someone cancelled it)
+                outer.set_exception(self._error or CancelledError("Dask cancelled the task"))
             elif inner.exception() is not None:
                 outer.set_exception(self._translate(inner.exception()))
             else:
@@ -313,7 +324,13 @@ class DaskExecutor(Executor):
         new = sorted(workers - self._checked)
         if not new:
             return None
-        found = self._client.run(_worker_probe(), self._module, workers=new, on_error="return")
+        found = self._client.run(
+            _worker_probe(),
+            self._module,
+            workers=new,
+            on_error="return",
+            callback_timeout=max(120.0, self._wait),  # importing the model may take a while
+        )
         for worker in new:
             result = found.get(worker)
             if isinstance(result, BaseException) or result is None:
@@ -340,7 +357,9 @@ class DaskExecutor(Executor):
         while not self._stop.wait(self._every):
             now = time.monotonic()
             try:
-                threads = self._client.nthreads()
+                if self._client.status != "running":  # reconnecting, or closed after failing to
+                    raise ConnectionError(f"the Dask client is {self._client.status}")
+                threads = self._client.nthreads(callback_timeout=min(10.0, self._wait))
             except Exception as exc:  # the scheduler is gone, or the connection
                 unreachable_since = unreachable_since or now
                 if now - unreachable_since > self._wait:

@@ -54,6 +54,15 @@ def cube(params, seed):
     return {"y": params["x"] ** 3}
 """
 
+NAP_MODEL = """
+import time
+
+
+def nap(params, seed):
+    time.sleep(0.2)
+    return {"y": params["x"]}
+"""
+
 HIDE_GPPS = """
 import sys
 
@@ -394,3 +403,94 @@ def test_the_window_follows_a_cluster_that_grows():
     assert window(pool) == 3
     executor.parallelism = 8  # as DaskExecutor's watch sets it when workers join
     assert window(pool) == 17
+
+
+def test_a_worker_without_the_model_that_joins_later_ends_the_sweep(scheduler, tmp_path):
+    client = tmp_path / "client"
+    client.mkdir()
+    (client / "cluster_nap.py").write_text(NAP_MODEL)
+    # 200 runs of 0.2 s on one worker: far longer than a worker takes to start
+    xs = ", ".join(str(i) for i in range(200))
+    spec = f'model = "cluster_nap:nap"\nseed = 1\n[factors]\nx = [{xs}]\n'
+    (client / "nap.toml").write_text(spec)
+    out = client / "results" / "nap"
+    command = ["gpps", "sweep", "nap.toml", "--dask", scheduler, "--chunk-size", "2"]
+    with worker(scheduler, tmp_path / "good", env=environment(PYTHONPATH=str(client))):
+        workers_up(scheduler, 1)
+        with subprocess.Popen(
+            command + ["--no-progress"],
+            cwd=client,
+            env=environment(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        ) as sweep:
+            try:
+                deadline = time.monotonic() + 300
+                while not list((out / "runs").glob("part-*.parquet")):
+                    assert sweep.poll() is None, sweep.communicate()
+                    assert time.monotonic() < deadline, "no part written"
+                    time.sleep(0.05)
+                with worker(scheduler, tmp_path / "late"):  # no PYTHONPATH: no model module
+                    stdout, stderr = sweep.communicate(timeout=300)
+            finally:
+                if sweep.poll() is None:
+                    sweep.kill()
+    assert sweep.returncode == 2, stderr
+    assert "Traceback" not in stderr and stdout == ""
+    line = stderr.strip().splitlines()[-1]
+    m = re.fullmatch(
+        r"gpps: error: Dask worker tcp://127\.0\.0\.1:\d+ \(host .+\) cannot import the model "
+        r"module 'cluster_nap' \(ModuleNotFoundError: No module named 'cluster_nap'\); install "
+        r"it on every worker or put its folder on the workers' PYTHONPATH \(docs/cluster\.md\); "
+        rf"(\d+)/200 runs recorded in {re.escape(str(out.relative_to(client)))}, the same "
+        r"command resumes the rest",
+        line,
+    )
+    assert m, line
+    assert 2 <= int(m.group(1)) < 200
+    assert Store(out).manifest()["status"] == "incomplete"
+
+
+def test_losing_the_scheduler_ends_the_sweep_after_the_wait(tmp_path):
+    spec = tmp_path / "slow.toml"
+    spec.write_text(SLOW.format(xs=", ".join(str(i) for i in range(60))))
+    out = tmp_path / "results"
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    command = ["gpps", "sweep", spec, "--dask", address, "--dask-wait", "5"]
+    command += ["--chunk-size", "2", "--out", out, "--no-progress"]
+    scheduler_command = f"dask scheduler --host 127.0.0.1 --port {port} --no-dashboard"
+    with (
+        started(scheduler_command, tmp_path, tmp_path / "scheduler.log") as scheduler,
+        worker(address, tmp_path / "w"),
+    ):
+        workers_up(address, 1)
+        with subprocess.Popen(
+            [str(c) for c in command],
+            cwd=tmp_path,
+            env=environment(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        ) as sweep:
+            try:
+                deadline = time.monotonic() + 300
+                while not list((out / "runs").glob("part-*.parquet")):
+                    assert sweep.poll() is None, sweep.communicate()
+                    assert time.monotonic() < deadline, "no part written"
+                    time.sleep(0.05)
+                stop(scheduler, signal.SIGKILL)
+                stdout, stderr = sweep.communicate(timeout=300)
+            finally:
+                if sweep.poll() is None:
+                    sweep.kill()
+    assert sweep.returncode == 2, stderr
+    assert stdout == ""
+    line = stderr.strip().splitlines()[-1]
+    assert re.fullmatch(
+        rf"gpps: error: --dask = '{address}': lost the scheduler for 5 s \(.+\); "
+        rf"\d+/60 runs recorded in {re.escape(str(out))}, the same command resumes the rest",
+        line,
+    ), line
+    assert Store(out).manifest()["status"] == "incomplete"
