@@ -1,4 +1,8 @@
-"""The ``gpps`` command."""
+"""The ``gpps`` command.
+
+Help, ``scenarios`` and argument errors import neither the model nor Mesa nor the compiled
+kernels: each command imports what it runs.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__, metrics, output
+from . import __version__
 from .errors import InputError, suggest
-from .output import fmt_number
 from .params import regime_names
 from .scenario import DEFAULT_SCENARIO, describe_all, load
 
@@ -68,6 +71,8 @@ def _regime(text: str) -> str:
 
 def print_table(rows: list[dict], outcomes: list[str]) -> None:
     """One row per regime: mean [95% interval] of each headline outcome."""
+    from .output import fmt_number
+
     arms = list(dict.fromkeys(r["regime"] for r in rows))
     cell = {(r["regime"], r["outcome"]): r for r in rows}
     width = max(len(a) for a in arms + ["regime"])
@@ -92,6 +97,8 @@ def cmd_scenarios(args) -> int:
 
 
 def cmd_run(args) -> int:
+    from . import metrics, output
+    from .output import fmt_number
     from .run import run
 
     scenario = load(args.scenario)
@@ -133,6 +140,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_compare(args) -> int:
+    from . import metrics, output
     from .compare import arms, case_summary, compare
 
     scenario = load(args.scenario)

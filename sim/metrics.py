@@ -634,6 +634,8 @@ class OutcomeCollector(mesa.DataCollector):
         super().__init__(model_reporters=reporters())
 
     def collect(self, model) -> None:
+        if hasattr(self, "_collection_steps"):  # Mesa >= 3.4: when each row was collected
+            self._collection_steps.append(model.time)
         value, columns, nan = model.outcomes.get, self.model_vars, math.nan
         for name in SERIES:
             columns[name].append(value(name, nan))

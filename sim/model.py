@@ -35,6 +35,8 @@ class GppsModel(mesa.Model):
     ):
         seed = fresh_seed() if rng is None else int(rng)
         super().__init__(rng=seed)
+        self._mesa_step = self.step  # Mesa's wrapper: counts the step, then calls ``step``
+        self.step = self._step_unless_pending
         if isinstance(scenario, Scenario):
             self.scenario = scenario.with_overrides(overrides)
         else:
@@ -94,11 +96,16 @@ class GppsModel(mesa.Model):
         return persons
 
     # -- the month ---------------------------------------------------------------------------
+    def _step_unless_pending(self) -> None:
+        """``model.step()``: refused, uncounted, while a decision is pending. The check comes
+        before Mesa's wrapper, since Mesa >= 3.4 runs each step as a scheduled event and a step
+        that raises there ends the schedule (later calls would then do nothing)."""
+        if self.pending is not None:
+            raise RuntimeError("a decision is pending: answer it with resolve() first")
+        self._mesa_step()
+
     def step(self) -> None:
         """One month. Stops early, with ``self.pending`` set, when a person must decide."""
-        if self.pending is not None:
-            self.steps -= 1  # Mesa counted this call; the month in progress is not finished
-            raise RuntimeError("a decision is pending: answer it with resolve() first")
         self._phases = self._month()
         self._advance(None)
 

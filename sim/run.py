@@ -56,7 +56,11 @@ def run(
             events=model.events,
         )
     finally:
-        mesa.Agent._ids.pop(model, None)  # Mesa 3.3.1 keeps every model alive otherwise
+        # Mesa 3.3 counts agent ids in a class-level dict keyed by model, which keeps every model
+        # alive; Mesa >= 3.4 counts them per model and has no such dict.
+        ids = getattr(mesa.Agent, "_ids", None)
+        if ids is not None:
+            ids.pop(model, None)
 
 
 def run_summary(seed: int, **params) -> dict[str, float]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
+
+import mesa
 import numpy as np
 
 from sim.experiments.seeds import replication_seeds
@@ -48,3 +51,19 @@ def winning_price_ratio(result) -> float:
         if a["regime"] == Contract.name and a["provider"]
     ]
     return float(np.mean(prices)) / ceiling if prices else float("nan")
+
+
+def batch_run(model_cls, parameters: dict, seeds: list[int], **kwargs) -> list[dict]:
+    """``mesa.batch_run`` with one run per seed and parameter combination. Mesa >= 3.4 takes the
+    seeds as ``rng=`` (and replaces an ``rng`` parameter by its own); Mesa 3.3 only as a
+    parameter."""
+    if "rng" in inspect.signature(mesa.batch_run).parameters:
+        return mesa.batch_run(model_cls, parameters=parameters, rng=seeds, **kwargs)
+    return mesa.batch_run(model_cls, parameters={**parameters, "rng": seeds}, **kwargs)
+
+
+def forget_model(model) -> None:
+    """Drop Mesa 3.3's class-level agent-id entry for ``model`` (Mesa >= 3.4 keeps none)."""
+    ids = getattr(mesa.Agent, "_ids", None)
+    if ids is not None:
+        ids.pop(model, None)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import mesa
 import numpy as np
 
 from sim.model import GppsModel
 from sim.rng import WORLD_STREAMS, stream
 from sim.run import run
+from tests.helpers import batch_run
 
 
 def test_same_seed_gives_identical_results():
@@ -66,19 +66,17 @@ def test_world_streams_do_not_depend_on_the_behaviour_stream():
 
 
 def test_mesa_batch_run_works_on_the_model_class():
-    results = mesa.batch_run(
+    results = batch_run(
         GppsModel,
-        parameters={
-            "regime": ["contract", "in_house"],
-            "n_residents": 200,
-            "population": 2000.0,
-            "rng": [1, 2],
-        },
-        iterations=1,
+        {"regime": ["contract", "in_house"], "n_residents": 200, "population": 2000.0},
+        [1, 2],
         max_steps=4,
         number_processes=1,
         display_progress=False,
     )
-    assert len(results) >= 4
+    assert len(results) == 4
     row = results[-1]
     assert {"regime", "qa_hours_per_10k_yuan", "need_met_share"} <= set(row)
+    assert {(r["regime"], r["rng"]) for r in results} == {
+        (regime, seed) for regime in ("contract", "in_house") for seed in (1, 2)
+    }

@@ -257,15 +257,12 @@ def _sums(history) -> tuple:
     """``(months, last month, gov by source, private, costs, designed, outside)`` summed over
     history."""
     gov: dict[str, float] = {}
-    for m in history:
+    private = costs = designed = outside = 0.0
+    for m in history:  # plain additions: sum() of floats is compensated from Python 3.12 on
         for k, v in m["gov"].items():
             gov[k] = gov.get(k, 0.0) + v
-    return (
-        len(history),
-        history[-1] if history else None,
-        gov,
-        sum([m["private"] for m in history]),
-        sum([m["costs"] for m in history]),
-        sum([m["designed"] for m in history]),
-        sum([m["outside"] for m in history]),
-    )
+        private += m["private"]
+        costs += m["costs"]
+        designed += m["designed"]
+        outside += m["outside"]
+    return (len(history), history[-1] if history else None, gov, private, costs, designed, outside)

@@ -329,7 +329,10 @@ def _differences(ok: pd.DataFrame, swept: list[str], outcomes: list[str]) -> pd.
         other = ok[ok[factor] == level].set_index(keys)
         for outcome in outcomes:
             d = (other[outcome] - ref[outcome]).dropna()
-            parts = d.groupby(level=others, sort=False) if others else [((), d)]
+            # one level by name, not as a list: pandas 2 warns on a length-1 list (keys
+            # become tuples in pandas 3); the keys are made tuples below either way
+            by = others[0] if len(others) == 1 else others
+            parts = d.groupby(level=by, sort=False) if others else [((), d)]
             for key, part in parts:
                 key = key if isinstance(key, tuple) else (key,)
                 stats = mean_ci(part)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import os
 import sys
 from pathlib import Path
+
+from .executors import DASK_WAIT
 
 #: Errors of a file system that cannot take what is written: reported in one line, exit 2.
 WRITE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
@@ -43,6 +46,14 @@ def register(subparsers) -> None:
     )
     p.add_argument(
         "--dask", metavar="ADDRESS", help="run on Dask: 'local' (a LocalCluster) or tcp://HOST:PORT"
+    )
+    p.add_argument(
+        "--dask-wait",
+        type=float,
+        default=DASK_WAIT,
+        metavar="SECONDS",
+        help=f"on Dask, how long to wait for a worker to join, or to come back after every "
+        f"worker is lost, before the sweep ends (default {DASK_WAIT:g})",
     )
     p.add_argument(
         "--force",
@@ -84,15 +95,27 @@ def register(subparsers) -> None:
     a.set_defaults(func=cmd_analyze)
 
 
+def current_folder_importable() -> None:
+    """Put the current folder first on ``sys.path``, as ``python -m`` does, so that a spec's
+    ``model = "mod:fn"`` finds ``mod.py`` next to where ``gpps sweep`` is run. Process-pool
+    workers inherit the path; Dask workers need the module themselves (docs/cluster.md)."""
+    cwd = os.getcwd()
+    if not any(os.path.abspath(p or os.curdir) == cwd for p in sys.path):
+        sys.path.insert(0, cwd)
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.errors import InputError
 
     from .runner import check, run_sweep
     from .spec import load
 
+    current_folder_importable()
     spec = load(args.spec)
     if args.chunk_size is not None and args.chunk_size < 1:
         raise InputError(f"--chunk-size = {args.chunk_size}: must be an integer >= 1")
+    if not args.dask_wait > 0:
+        raise InputError(f"--dask-wait = {args.dask_wait:g}: must be a number of seconds > 0")
     if args.dry_run:
         out = Path(args.out) if args.out is not None else Path("results") / spec.name
         _, text = check(
@@ -117,6 +140,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 progress=not args.no_progress,
                 chunk_size=args.chunk_size,
                 ignore_limits=args.ignore_limits,
+                dask_wait=args.dask_wait,
             )
     except KeyboardInterrupt:
         print("\ninterrupted; the same command resumes the missing runs", file=sys.stderr)

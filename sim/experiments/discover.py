@@ -10,6 +10,7 @@ holds most of them (coverage).
 
 from __future__ import annotations
 
+import inspect
 import re
 import warnings
 from dataclasses import dataclass
@@ -89,9 +90,16 @@ def prim_box(x: pd.DataFrame, y: np.ndarray, threshold: float) -> dict:
         warnings.simplefilter("ignore")
         from ema_workbench.analysis import prim
 
-        p = prim.Prim(x, y, threshold=threshold, mass_min=0.05)
+        if "threshold" in inspect.signature(prim.Prim).parameters:  # EMA Workbench 2.x
+            p = prim.Prim(x, y, threshold=threshold, mass_min=0.05)
+        else:  # EMA Workbench 3 takes no threshold
+            p = prim.Prim(x, y, mass_min=0.05)
         box = p.find_box()
     traj = box.peeling_trajectory.reset_index(drop=True)
+    if box.mean < threshold:
+        # EMA Workbench 2.x replaces a box that misses the threshold by the whole space (a "dump
+        # box" whose trajectory is the first row); 3.x returns it as found: do as 2.x did
+        traj = traj.iloc[:1]
     meets = traj[traj["density"] >= threshold]
     i = int(meets["coverage"].idxmax() if len(meets) else traj["density"].idxmax())
     lims, init = box.box_lims[i], p.box_init

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 
-from .executors import Pool, open_executor
+from .executors import ClusterError, Pool, open_executor
 from .worker import resolve
 
 
@@ -35,20 +35,22 @@ def execute(
 
     ``submit(chunk)`` hands one chunk to ``pool.executor``; ``error`` is the exception a chunk
     ended with (its result is then ``None``). A failure to submit (e.g. a broken process pool)
-    is yielded for that chunk and every chunk not yet submitted.
+    is yielded for that chunk and every chunk not yet submitted. A ``ClusterError`` (a cluster
+    that cannot go on) is raised, not yielded.
     """
-    window = 2 * pool.parallelism + 1
     inflight: dict[Future, list] = {}
     broken: BaseException | None = None
 
     def fill() -> None:
         nonlocal broken
-        while broken is None and len(inflight) < window:
+        while broken is None and len(inflight) < window(pool):
             chunk = next(chunks, None)
             if chunk is None:
                 return
             try:
                 inflight[submit(chunk)] = chunk
+            except ClusterError:
+                raise
             except Exception as exc:
                 broken = exc
                 inflight[_failed(exc)] = chunk
@@ -59,11 +61,19 @@ def execute(
         for future in finished:
             chunk = inflight.pop(future)
             exc = future.exception()
+            if isinstance(exc, ClusterError):
+                raise exc
             yield chunk, (None if exc else future.result()), exc
         fill()
     if broken is not None:
         for chunk in chunks:
             yield chunk, None, broken
+
+
+def window(pool: Pool) -> int:
+    """Chunks kept in flight: twice what the executor runs at once, plus one. A Dask cluster's
+    size is read again each time, since workers may join after the work started."""
+    return 2 * max(pool.parallelism, getattr(pool.executor, "parallelism", 0)) + 1
 
 
 def _failed(exc: BaseException) -> Future:

@@ -16,7 +16,7 @@ from sim.errors import InputError
 
 from . import designs, preflight
 from .designs import Design, Run
-from .executors import open_executor
+from .executors import DASK_WAIT, ClusterError, open_executor
 from .replicate import chunk_size as default_chunk_size
 from .replicate import chunked, execute
 from .spec import Spec
@@ -75,11 +75,15 @@ def run_sweep(
     progress: bool = True,
     chunk_size: int | None = None,
     ignore_limits: bool = False,
+    dask_wait: float = DASK_WAIT,
 ) -> Summary:
     """Run every missing run of ``spec`` into ``out`` (default ``results/NAME``).
 
     Nothing is written before ``check`` has passed and the first missing run has given a
     result of the documented shape (``probe``); that run is then recorded, not run again.
+    On Dask, ``dask_wait`` is how many seconds to wait for a worker (at the start, and after
+    every worker is lost); a cluster that cannot run the sweep raises ``ClusterError`` after
+    the runs done so far are recorded and the manifest says ``incomplete``.
     """
     out = Path(out) if out is not None else Path("results") / spec.name
     ref = (spec.series_model or spec.model) if spec.record_series else spec.model
@@ -97,15 +101,26 @@ def run_sweep(
         if summary.complete:
             manifest = _begin(store, spec, design, resumed, executor=None)
         else:
-            with open_executor(workers, dask) as pool, _progress(spec, summary, progress) as bar:
+            with (
+                open_executor(workers, dask, model=ref, wait=dask_wait) as pool,
+                _progress(spec, summary, progress) as bar,
+            ):
                 manifest = _begin(store, spec, design, resumed, executor=pool.name)
                 if first is not None and first[0].run_id not in done:
                     _record(store, summary, bar, [first[0]], [first[1]])
                     done = done | {first[0].run_id}
                 size = chunk_size or default_chunk_size(design.n_runs - len(done), pool.parallelism)
                 chunks = chunked(design.runs(skip=done), size)
-                for chunk, result in _execute(pool, ref, record, chunks, summary):
-                    _record(store, summary, bar, chunk, result)
+                try:
+                    for chunk, result in _execute(pool, ref, record, chunks, summary):
+                        _record(store, summary, bar, chunk, result)
+                except ClusterError as exc:
+                    summary.seconds = time.perf_counter() - start
+                    _finish(store, manifest, summary)
+                    raise ClusterError(
+                        f"{exc}; {summary.already + summary.ran}/{summary.total} runs recorded "
+                        f"in {out}, the same command resumes the rest"
+                    ) from None
         summary.seconds = time.perf_counter() - start
         if summary.complete:
             store.compact()
@@ -199,7 +214,8 @@ def _finish(store: Store, manifest: dict, summary: Summary) -> None:
 
 
 def _execute(pool, ref: str, record: Record, chunks: Iterator[list[Run]], summary: Summary):
-    """Yield ``(chunk, results)`` as chunks finish; a chunk the executor lost is counted."""
+    """Yield ``(chunk, results)`` as chunks finish; a chunk the executor lost is counted (a
+    ``ClusterError``, a cluster that cannot go on, ends the sweep)."""
 
     def submit(chunk: list[Run]):
         return pool.executor.submit(
