@@ -296,7 +296,9 @@ def test_losing_every_worker_ends_the_sweep_after_the_wait(scheduler, tmp_path):
     assert m, line
     manifest = Store(out).manifest()
     assert manifest["status"] == "incomplete"
-    assert manifest["runs"]["recorded"] == int(m.group(1)) >= 4
+    # two parts were written before the workers went: the first run (checked on its own before
+    # the sweep starts) and at least one chunk
+    assert manifest["runs"]["recorded"] == int(m.group(1)) >= 3
 
 
 @pytest.mark.parametrize("wait", ["0", "-5", "nan"])
@@ -396,7 +398,7 @@ def test_the_window_follows_a_cluster_that_grows():
     """Workers that join after the start (batch systems) get chunks: the number of chunks in
     flight follows the executor's current size, not the size when the sweep started."""
     from sim.experiments.executors import Pool, SerialExecutor
-    from sim.experiments.runner import window
+    from sim.experiments.replicate import window
 
     executor = SerialExecutor()
     pool = Pool(executor, 1, "grows")
