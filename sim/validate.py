@@ -1,4 +1,4 @@
-"""Pattern-oriented validation: the five patterns of DOMAIN.md §5, over replications.
+"""Pattern-oriented validation: the five patterns of docs/domain.md §5, over replications.
 
 Each pattern is one or more checks. A check runs named arms (a scenario, a regime, parameter
 overrides) with the same seeds (common random numbers), computes one value per replication
