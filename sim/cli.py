@@ -104,38 +104,41 @@ def cmd_run(args) -> int:
     scenario = load(args.scenario)
     out = Path(args.out or f"results/{scenario.name}-run")
     output.check_out(out, args.force, keep=args.scenario)
-    overrides = {"steps": args.steps} if args.steps else {}
-    if args.regime:
-        overrides["regime"] = args.regime
-    scenario = scenario.with_overrides(overrides)  # every check before the run starts
-    start = time.perf_counter()
-    result = run(scenario, seed=args.seed, regime=args.regime, label=args.regime or "as_written")
-    with output.atomic_dir(out) as tmp:
-        output.write_csv(tmp / "series.csv", output.series_rows([result]))
-        output.write_csv(tmp / "summary.csv", output.run_rows([result]))
-        output.write_events(tmp, [result])
-        output.write_json(
-            tmp / "metadata.json",
-            output.metadata(
-                scenario,
-                [args.seed],
-                {
-                    "command": "run",
-                    "scenario": output.portable(args.scenario),
-                    "regime": args.regime,
-                    "steps": scenario.params["steps"],
-                    "seed": args.seed,
-                },
-            ),
+    with output.owned(out):  # held until the results are in place
+        overrides = {"steps": args.steps} if args.steps else {}
+        if args.regime:
+            overrides["regime"] = args.regime
+        scenario = scenario.with_overrides(overrides)  # every check before the run starts
+        start = time.perf_counter()
+        result = run(
+            scenario, seed=args.seed, regime=args.regime, label=args.regime or "as_written"
         )
-        output.figure(tmp / "outcomes.png", [result], f"{scenario.name}: {result.regime}")
-    for name in metrics.HEADLINE:
-        print(f"{name:32s} {fmt_number(result.summary[name])}")
-    print(
-        f"gpps run: {scenario.params['steps']} months in {time.perf_counter() - start:.1f}s; "
-        f"results in {out}",
-        file=sys.stderr,
-    )
+        with output.atomic_dir(out) as tmp:
+            output.write_csv(tmp / "series.csv", output.series_rows([result]))
+            output.write_csv(tmp / "summary.csv", output.run_rows([result]))
+            output.write_events(tmp, [result])
+            output.write_json(
+                tmp / "metadata.json",
+                output.metadata(
+                    scenario,
+                    [args.seed],
+                    {
+                        "command": "run",
+                        "scenario": output.portable(args.scenario),
+                        "regime": args.regime,
+                        "steps": scenario.params["steps"],
+                        "seed": args.seed,
+                    },
+                ),
+            )
+            output.figure(tmp / "outcomes.png", [result], f"{scenario.name}: {result.regime}")
+        for name in metrics.HEADLINE:
+            print(f"{name:32s} {fmt_number(result.summary[name])}")
+        print(
+            f"gpps run: {scenario.params['steps']} months in {time.perf_counter() - start:.1f}s; "
+            f"results in {out}",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -146,49 +149,50 @@ def cmd_compare(args) -> int:
     scenario = load(args.scenario)
     out = Path(args.out or f"results/{scenario.name}-compare")
     output.check_out(out, args.force, keep=args.scenario)
-    if args.steps:
-        scenario = scenario.with_overrides({"steps": args.steps})
-    for arm in arms(scenario):  # every arm must be possible before any run starts
-        if arm is not None:
-            scenario.with_overrides({"regime": arm})
-    start = time.perf_counter()
-    comp = compare(scenario, args.replications, args.seed, workers=args.workers, dask=args.dask)
-    rows = comp.table()
-    with output.atomic_dir(out) as tmp:
-        output.write_csv(tmp / "runs.csv", output.run_rows(comp.results))
-        output.write_csv(tmp / "summary.csv", rows)
-        output.write_csv(tmp / "series.csv", output.series_rows(comp.results))
-        output.write_events(tmp, comp.results)
-        (tmp / "summary.md").write_text(case_summary(comp), encoding="utf-8")
-        output.write_json(
-            tmp / "metadata.json",
-            output.metadata(
-                scenario,
-                comp.seeds,
-                {
-                    "command": "compare",
-                    "scenario": output.portable(args.scenario),
-                    "replications": args.replications,
-                    "master_seed": args.seed,
-                    "steps": scenario.params["steps"],
-                },
-            ),
+    with output.owned(out):  # held until the results are in place
+        if args.steps:
+            scenario = scenario.with_overrides({"steps": args.steps})
+        for arm in arms(scenario):  # every arm must be possible before any run starts
+            if arm is not None:
+                scenario.with_overrides({"regime": arm})
+        start = time.perf_counter()
+        comp = compare(scenario, args.replications, args.seed, workers=args.workers, dask=args.dask)
+        rows = comp.table()
+        with output.atomic_dir(out) as tmp:
+            output.write_csv(tmp / "runs.csv", output.run_rows(comp.results))
+            output.write_csv(tmp / "summary.csv", rows)
+            output.write_csv(tmp / "series.csv", output.series_rows(comp.results))
+            output.write_events(tmp, comp.results)
+            (tmp / "summary.md").write_text(case_summary(comp), encoding="utf-8")
+            output.write_json(
+                tmp / "metadata.json",
+                output.metadata(
+                    scenario,
+                    comp.seeds,
+                    {
+                        "command": "compare",
+                        "scenario": output.portable(args.scenario),
+                        "replications": args.replications,
+                        "master_seed": args.seed,
+                        "steps": scenario.params["steps"],
+                    },
+                ),
+            )
+            output.figure(
+                tmp / "outcomes.png",
+                comp.results,
+                f"{scenario.name}: regimes compared ({args.replications} replications)",
+            )
+        print(
+            f"{scenario.name}: mean [95% interval] over {args.replications} replications, "
+            f"{scenario.params['steps']} months, master seed {args.seed}"
         )
-        output.figure(
-            tmp / "outcomes.png",
-            comp.results,
-            f"{scenario.name}: regimes compared ({args.replications} replications)",
+        print_table(rows, metrics.HEADLINE)
+        print(
+            f"gpps compare: {len(comp.results)} runs in {time.perf_counter() - start:.1f}s; "
+            f"results in {out}",
+            file=sys.stderr,
         )
-    print(
-        f"{scenario.name}: mean [95% interval] over {args.replications} replications, "
-        f"{scenario.params['steps']} months, master seed {args.seed}"
-    )
-    print_table(rows, metrics.HEADLINE)
-    print(
-        f"gpps compare: {len(comp.results)} runs in {time.perf_counter() - start:.1f}s; "
-        f"results in {out}",
-        file=sys.stderr,
-    )
     return 0
 
 

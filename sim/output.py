@@ -7,6 +7,8 @@ give byte-identical files.
 from __future__ import annotations
 
 import csv
+import errno
+import fcntl
 import json
 import math
 import os
@@ -70,6 +72,45 @@ def check_out(out: Path, force: bool, keep: str | None = None) -> None:
         )
 
 
+#: Errors of a file system that cannot take what is written.
+WRITE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+@contextmanager
+def owned(out: Path):
+    """Hold ``out`` for this command: a second command writing the same folder is refused;
+    temporary folders that a killed command left beside it are removed; the folder it will be
+    made in must be writable. Nothing is left behind."""
+    out = Path(out)
+    parent = out.parent
+    existing = next((p for p in (parent, *parent.parents) if p.exists()), Path("."))
+    if not os.access(existing, os.W_OK):
+        raise InputError(f"--out = {out}: cannot write in {existing}: permission denied")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        handle = open(parent / f".{out.name}.lock", "a+")  # noqa: SIM115 (held to the end)
+    except OSError as exc:
+        raise InputError(f"--out = {out}: cannot write: {exc.strerror or exc}") from None
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InputError(
+                f"--out = {out}: another gpps command is writing this folder; wait for it to "
+                "finish, or choose another --out"
+            ) from None
+        for stale in parent.glob(f".{out.name}.*"):
+            if stale.is_dir():  # a temporary folder of a command that was killed
+                shutil.rmtree(stale, ignore_errors=True)
+        yield
+    finally:
+        try:
+            os.unlink(handle.name)
+        except OSError:
+            pass
+        handle.close()
+
+
 @contextmanager
 def atomic_dir(out: Path):
     """Yield a temporary folder beside ``out``; on success it replaces ``out`` whole.
@@ -87,6 +128,14 @@ def atomic_dir(out: Path):
     os.chmod(tmp, 0o777 & ~mask)  # mkdtemp makes it private; the result is an ordinary folder
     try:
         yield tmp
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if exc.errno not in WRITE_ERRORS:
+            raise
+        raise InputError(
+            f"--out = {out}: cannot write: {exc.strerror or exc}; nothing was written and "
+            "earlier results are kept"
+        ) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
