@@ -93,6 +93,7 @@ def run_sweep(
     store = Store(out)
     first = probe(spec, design, ref, record, store.recorded(spec.hash) if not force else set())
     store.lock()
+    manifest = None
     try:
         resumed = store.prepare(spec.hash, str(spec.path), force)
         done, failed = store.done() if resumed else (set(), 0)
@@ -125,6 +126,10 @@ def run_sweep(
         if summary.complete:
             store.compact()
         _finish(store, manifest, summary)
+    except KeyboardInterrupt:  # the runs recorded so far stay; the same command resumes
+        if manifest is not None:
+            _finish(store, manifest, summary, status="interrupted")
+        raise
     finally:
         store.unlock()
     return summary
@@ -197,12 +202,13 @@ def _begin(store: Store, spec: Spec, design: Design, resumed: bool, executor: st
     return manifest
 
 
-def _finish(store: Store, manifest: dict, summary: Summary) -> None:
+def _finish(store: Store, manifest: dict, summary: Summary, status: str | None = None) -> None:
+    """Close the session in the manifest: ``complete``, ``incomplete`` or ``status``."""
     recorded = summary.already + summary.ran
     manifest["sessions"][-1].update(finished=now(), ran=summary.ran, lost=summary.lost)
     manifest.update(
         finished=manifest["sessions"][-1]["finished"],
-        status="complete" if summary.complete else "incomplete",
+        status=status or ("complete" if summary.complete else "incomplete"),
         runs={
             "total": summary.total,
             "recorded": recorded,

@@ -142,7 +142,28 @@ class Store:
         for key in ("method", "points", "combinations", "replications"):
             if key not in data["design"]:
                 raise InputError(f"{path}: missing key 'design.{key}' (incomplete manifest)")
+        if data.get("status") == "running" and not self._writer_alive():
+            data["status"] = "interrupted"  # its sweep was killed before it could say so
         return data
+
+    def _writer_alive(self) -> bool:
+        """Whether a sweep holds this folder's lock; a lock file no sweep holds (left by a
+        killed one) is removed."""
+        if self._lock is not None:
+            return True
+        path = self.root / ".lock"
+        try:
+            fh = open(path)  # noqa: SIM115
+        except OSError:
+            return False
+        with fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            with contextlib.suppress(OSError):
+                path.unlink()
+        return False
 
     def save_manifest(self, manifest: dict) -> None:
         write_json(manifest, self.manifest_path)

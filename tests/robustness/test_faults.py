@@ -100,3 +100,39 @@ def test_an_analysis_that_cannot_be_written_keeps_the_earlier_one(tmp_path, caps
     assert_refused(["analyze", out], capsys, tmp_path, "No space left on device")
     assert snapshot(tmp_path) == before
     monkeypatch.setattr(analyze_module, "_write", real)
+
+
+def test_an_interrupted_sweep_says_so_with_true_counts_and_leaves_no_lock(tmp_path, monkeypatch):
+    """Ctrl+C mid-sweep: exit 130, the manifest says ``interrupted`` with the runs recorded."""
+    import sim.experiments.runner as runner
+    from sim.cli import main
+    from sim.experiments.store import Store
+
+    spec = tmp_path / "s.toml"
+    spec.write_text(
+        'description = "interrupted"\nsteps = 3\nseed = 1\nreplications = 6\n'
+        'scenario = "baseline"\n[design]\nmethod = "factorial"\n',
+        encoding="utf-8",
+    )
+    real, calls = runner._record, []
+
+    def record(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "_record", record)
+    out = tmp_path / "out"
+    code = main(["sweep", str(spec), "--workers", "1", "--chunk-size", "2", "--out", str(out)])
+    assert code == 130
+    manifest = Store(out).manifest()
+    assert manifest["status"] == "interrupted"
+    assert manifest["runs"]["recorded"] == len(Store(out).read()) == 3  # 1 checked + 2
+    assert not (out / ".lock").exists()
+    # kill -9 leaves the manifest saying "running" and an empty lock file no process holds
+    manifest["status"] = "running"
+    Store(out).save_manifest(manifest)
+    (out / ".lock").write_text("", encoding="utf-8")
+    assert Store(out).manifest()["status"] == "interrupted"
+    assert not (out / ".lock").exists()
