@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import math
+import shutil
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -90,6 +92,19 @@ def print_table(rows: list[dict], outcomes: list[str]) -> None:
         print("  ".join([a.ljust(width)] + [cells[(a, o)].rjust(widths[o]) for o in outcomes]))
 
 
+def _say_undefined(undefined: dict[str, dict[str, str]], shown: list[str]) -> None:
+    """One line for the shown outcomes that have no value (printed as "-"), with the reason
+    where a single one applies; every reason is in metadata.json under "undefined"."""
+    names = sorted({n for per in undefined.values() for n in per if n in shown})
+    if not names:
+        return
+    reasons = {undefined[r][n] for r in undefined for n in names if n in undefined[r]}
+    why = f": {reasons.pop()}" if len(reasons) == 1 else " (reasons: metadata.json, 'undefined')"
+    text = f"- : no value in these runs for {', '.join(names)}{why}"
+    width = min(shutil.get_terminal_size((100, 24)).columns, 100)
+    print(textwrap.fill(text, width=width, subsequent_indent="    "))
+
+
 def cmd_scenarios(args) -> int:
     for name, desc in describe_all():
         print(f"{name:26s} {desc}")
@@ -129,11 +144,13 @@ def cmd_run(args) -> int:
                         "steps": scenario.params["steps"],
                         "seed": args.seed,
                     },
+                    [result],
                 ),
             )
             output.figure(tmp / "outcomes.png", [result], f"{scenario.name}: {result.regime}")
         for name in metrics.HEADLINE:
             print(f"{name:32s} {fmt_number(result.summary[name])}")
+        _say_undefined(output.undefined([result]), metrics.HEADLINE)
         print(
             f"gpps run: {scenario.params['steps']} months in {time.perf_counter() - start:.1f}s; "
             f"results in {out}",
@@ -176,6 +193,7 @@ def cmd_compare(args) -> int:
                         "master_seed": args.seed,
                         "steps": scenario.params["steps"],
                     },
+                    comp.results,
                 ),
             )
             output.figure(
@@ -188,6 +206,7 @@ def cmd_compare(args) -> int:
             f"{scenario.params['steps']} months, master seed {args.seed}"
         )
         print_table(rows, metrics.HEADLINE)
+        _say_undefined(output.undefined(comp.results), metrics.HEADLINE)
         print(
             f"gpps compare: {len(comp.results)} runs in {time.perf_counter() - start:.1f}s; "
             f"results in {out}",

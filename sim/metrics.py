@@ -370,6 +370,23 @@ OUTCOMES: list[Outcome] = [
     ),
 ]
 OUTCOME_NAMES = [o.name for o in OUTCOMES]
+
+
+def undefined_reason(o: Outcome) -> str:
+    """Why an outcome has no value in a run (it is written as an empty cell)."""
+    if o.summary == "ratio":
+        return f"{o.den.replace('_', ' ')} was 0 in every month"
+    if o.name.startswith("provider_"):
+        return "no organization had revenue from the buyers"
+    if o.name.startswith("idle_"):
+        return "no organization was idle"
+    if o.name.startswith("satisfaction"):
+        return "no resident with need was served (or, for the gap, no locals or no migrants)"
+    if o.group == "quality":
+        return "no service was delivered"
+    return "nothing to measure"
+
+
 BY_NAME = {o.name: o for o in OUTCOMES}
 HEADLINE = [
     "qa_hours_per_10k_yuan",

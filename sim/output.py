@@ -194,7 +194,25 @@ def write_json(path: Path, data: dict) -> None:
     )
 
 
-def metadata(scenario, seeds, command: dict) -> dict:
+def undefined(results) -> dict[str, dict[str, str]]:
+    """Per regime, the outcomes without a value in any of its runs, and why."""
+    out: dict[str, dict[str, str]] = {}
+    for r in results:
+        missing = {
+            o.name: metrics.undefined_reason(o)
+            for o in metrics.OUTCOMES
+            if not math.isfinite(r.summary.get(o.name, math.nan))
+        }
+        mine = out.setdefault(r.regime, missing)
+        for name in list(mine):
+            if name not in missing:  # defined in another of the regime's runs
+                del mine[name]
+    return {k: v for k, v in out.items() if v}
+
+
+def metadata(scenario, seeds, command: dict, results=()) -> dict:
+    """What a result folder's ``metadata.json`` holds; ``undefined`` names the outcomes with
+    no value in any run of a regime, and why."""
     return {
         "gpps_version": __version__,
         "scenario": scenario.name,
@@ -206,6 +224,7 @@ def metadata(scenario, seeds, command: dict) -> dict:
         "organizations": scenario.organizations,
         "service_lines": scenario.lines,
         "schedule": scenario.schedule,
+        "undefined": undefined(results),
     }
 
 

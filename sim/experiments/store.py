@@ -147,8 +147,8 @@ class Store:
         return data
 
     def _writer_alive(self) -> bool:
-        """Whether a sweep holds this folder's lock; a lock file no sweep holds (left by a
-        killed one) is removed."""
+        """Whether a sweep holds this folder's lock; a lock file no sweep holds, and the
+        temporary parts a killed sweep left, are removed."""
         if self._lock is not None:
             return True
         path = self.root / ".lock"
@@ -163,6 +163,7 @@ class Store:
                 return True
             with contextlib.suppress(OSError):
                 path.unlink()
+            self._clean_temporaries()  # the killed sweep's half-written parts
         return False
 
     def save_manifest(self, manifest: dict) -> None:

@@ -134,5 +134,7 @@ def test_an_interrupted_sweep_says_so_with_true_counts_and_leaves_no_lock(tmp_pa
     manifest["status"] = "running"
     Store(out).save_manifest(manifest)
     (out / ".lock").write_text("", encoding="utf-8")
+    (out / "runs" / ".tmp-part-000009.parquet").write_bytes(b"half")
     assert Store(out).manifest()["status"] == "interrupted"
     assert not (out / ".lock").exists()
+    assert not list((out / "runs").glob(".tmp-*"))

@@ -98,3 +98,27 @@ def test_an_unwritable_place_is_refused_before_any_run(tmp_path, monkeypatch):
     code, _, err = gpps("compare", *SMALL, "--out", tmp_path / "new" / "cmp")
     assert "permission denied" in one_line_error(code, err)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_world_without_need_says_which_outcomes_have_no_value_and_why(tmp_path):
+    import json
+
+    scenario = tmp_path / "empty.toml"
+    scenario.write_text(
+        'name = "empty"\ndescription = "nobody needs the service"\n'
+        "[params]\nneed_prevalence = 0.0\nsteps = 4\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "res"
+    code, stdout, err = gpps("run", scenario, "--regime", "contract", "--out", out)
+    assert code == 0, err
+    assert "no value in these runs for" in stdout and "need_met_share" in stdout
+    undefined = json.loads((out / "metadata.json").read_text(encoding="utf-8"))["undefined"]
+    assert undefined["contract"]["need_met_share"] == "need total was 0 in every month"
+    assert "provider_gov_share_mean" in undefined["contract"]
+    import csv
+
+    with open(out / "summary.csv", newline="", encoding="utf-8") as f:
+        row = next(csv.DictReader(f))
+    assert row["need_met_share"] == ""  # an empty cell, explained in the metadata
+    assert not any(v.lower() == "nan" for v in row.values())
