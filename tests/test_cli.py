@@ -269,7 +269,10 @@ def test_compare_prints_one_row_per_regime_with_intervals(compares):
     lines = stdout.splitlines()
     assert lines[0].startswith("baseline: mean [95% interval]")
     assert lines[1].split()[0] == "regime"
-    table = {line.split()[0]: line for line in lines[2:]}
+    # rows, then a footnote for the "-" cells ("- : no value ...", wrapped lines indented)
+    rows_ = [line for line in lines[2:] if not line.startswith(("- :", "    "))]
+    table = {line.split()[0]: line for line in rows_}
+    assert any(line.startswith("- : no value in these runs for") for line in lines)
     assert sorted(table) == sorted(REGIMES)
     for line in table.values():
         assert "[" in line and "]" in line  # an interval, not only a mean
