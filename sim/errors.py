@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import difflib
+import errno
 import json
 import math
 
 
 class InputError(Exception):
     """Bad user input. ``str(exc)`` is the whole one-line message; the CLI exits 2 on it."""
+
+
+#: Errors of a file system that cannot take what is written: reported in one line, exit 2.
+WRITE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
 
 
 def suggest(key: str, known) -> str:

@@ -7,7 +7,6 @@ give byte-identical files.
 from __future__ import annotations
 
 import csv
-import errno
 import fcntl
 import json
 import math
@@ -19,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__, metrics
-from .errors import InputError
+from .errors import WRITE_ERRORS, InputError
 
 FIGURE_OUTCOMES = [
     "qa_hours_per_10k_yuan",
@@ -70,10 +69,6 @@ def check_out(out: Path, force: bool, keep: str | None = None) -> None:
             f"--out = {out}: folder is not empty: expected a new or empty folder, "
             "or --force to replace it"
         )
-
-
-#: Errors of a file system that cannot take what is written.
-WRITE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
 
 
 @contextmanager

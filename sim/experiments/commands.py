@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
 import os
 import sys
 from pathlib import Path
 
 from .executors import DASK_WAIT
 
-#: Errors of a file system that cannot take what is written: reported in one line, exit 2.
-WRITE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
-
 
 @contextlib.contextmanager
 def _writing(what: str):
     """Turn a full, read-only or forbidden file system into a one-line ``InputError``."""
-    from sim.errors import InputError
+    from sim.errors import WRITE_ERRORS, InputError
 
     try:
         yield
