@@ -289,7 +289,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--quick",
         action="store_true",
-        help="fewer replications (8 instead of 20), same scenarios and parameters",
+        help="fewer replications (8 instead of 100): a quick look, whose intervals are often "
+        "too wide for a verdict",
     )
     p.add_argument("--replications", type=_positive("--replications", 10_000), default=None)
     p.add_argument("--seed", type=_seed, default=None, help="master seed")

@@ -116,7 +116,8 @@ def pattern_table() -> str:
     from .validate import PATTERNS
 
     rows = [
-        "| Pattern | Check | Runs (scenario/regime, overrides) | Measure | Target (mean) |",
+        "| Pattern | Check | Runs (scenario/regime, overrides) | Measure "
+        "| Target (95% interval inside) |",
         "|---|---|---|---|---|",
     ]
     for p in PATTERNS:

@@ -68,3 +68,17 @@ def test_pattern5_faster_slack_growth_makes_designation_costlier():
         "cost_per_qa_hour", {**a, "slack_growth": 0.01}, {**a, "slack_growth": 0.06}, MASTER, n=12
     )
     assert lo > 0, (mean, lo, hi)
+
+
+def test_pattern2_more_private_giving_loosens_the_affiliates_dependence():
+    """Pattern 2 is not built in: where donors give more, affiliates raise more of their own
+    money and their founder's share of their revenue falls (it could fall below 0.9)."""
+    a = {"regime": "administrative_dependence"}
+    mean, lo, hi = paired(
+        "provider_founder_share_mean",
+        a,
+        {**a, "donor_pool_per_capita": 100.0, "crowd_out": 0.2},
+        MASTER,
+        n=8,
+    )
+    assert hi < -0.02, (mean, lo, hi)
