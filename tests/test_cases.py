@@ -129,7 +129,7 @@ def test_validation_quick_mode_finds_no_pattern_failing():
 @pytest.mark.slow
 def test_full_validation_passes_every_check_by_the_interval_rule():
     """The full validation (100 replications, master seed 20260501): every check's 95%
-    interval lies inside its target (docs/ODD.md lists the same for master seeds 1 and 2)."""
+    interval lies inside its target (docs/ODD.md §1 reports master seeds 1 and 2 as well)."""
     results = validate(FULL_REPLICATIONS, progress=False, workers=2)
     failed = [(r.check.label, r.mean, r.ci) for r in results if not r.passed]
     assert not failed
