@@ -48,6 +48,24 @@ def test_the_budget_caps_the_vouchers_issued_and_holders_use_them_at_the_take_up
     assert 0.35 < holders / issued < 0.65
 
 
+def test_a_buyer_reviews_an_organization_once_per_accreditation_term():
+    """One review accredits an organization for all of a buyer's lots it serves, until the
+    term runs out: many lots (or re-opened lots) do not multiply the buyer's review cost."""
+    m = model(seed=4, **V, **SMALL, contract_term_months=12)
+    for _ in range(12):
+        m.step()
+    regime = m.market.regime("vouchers")
+    reviews = {b.name: b.spent_by_activity.get("vouchers:accreditation", 0.0) for b in m.buyers}
+    for b in m.buyers:
+        accredited = {o for lot in m.lots if lot.buyer is b for o in _state(m)[lot.id].accredited}
+        keys = [k for k in regime._accredited_until if k[0] == b.name]
+        assert len(keys) >= len(accredited) > 0
+        per_review = b.params["bid_review_staff_days"] * b.day_cost
+        assert reviews[b.name] == pytest.approx(per_review * len(keys))
+        lots = sum(1 for lot in m.lots if lot.buyer is b)
+        assert len(keys) < lots * len(accredited) or lots == 1
+
+
 def test_each_holder_is_served_by_the_provider_it_chose_and_paid_for_per_voucher():
     m = model(seed=3, **V, **SMALL)
     for _ in range(4):

@@ -4,15 +4,16 @@ Per lot, the buyer issues vouchers of a fixed monthly value to eligible resident
 far as its budget goes (a random queue, drawn once); not every holder uses one
 (``voucher_take_up``). Accreditation is the buyer's entry rule: organizations able to serve the
 lot, with at least ``voucher_accreditation_skill``, whose cost an hour the voucher covers, apply
-(paying a bid's staff time) and are accredited for ``contract_term_months``. Holders choose among
-accredited providers by their public rating (reputation) and closeness (a provider based in the
-holder's community), as a multinomial logit. Every ``voucher_switch_months`` each holder compares
-its own opinion of its provider with one alternative: a neighbour's provider as that neighbour
-judges it (word of mouth), or a random accredited provider's rating, and switches if the
-alternative is better by ``voucher_switch_margin``. A resident's view of providers other than its
-own thus comes from ratings and neighbours, with no resident × provider matrix. Providers are paid
-per voucher redeemed, pro rata to the hours of the month delivered; monitoring, strikes and
-termination are those of every regime.
+(paying a bid's staff time) and are accredited by the buyer for ``contract_term_months``: one
+review covers every lot of that buyer it serves until the accreditation runs out. Holders choose
+among accredited providers by their public rating (reputation) and closeness (a provider based
+in the holder's community), as a multinomial logit. Every ``voucher_switch_months`` each holder
+compares its own opinion of its provider with one alternative: a neighbour's provider as that
+neighbour judges it (word of mouth), or a random accredited provider's rating, and switches if
+the alternative is better by ``voucher_switch_margin``. A resident's view of providers other
+than its own thus comes from ratings and neighbours, with no resident × provider matrix.
+Providers are paid per voucher redeemed, pro rata to the hours of the month delivered;
+monitoring, strikes and termination are those of every regime.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class Vouchers(Regime):
     def __init__(self, market):
         super().__init__(market)
         self._lots: dict[int, _Lot] = {}
+        self._accredited_until: dict[tuple[str, int], int] = {}  # (buyer, provider) -> month
 
     # -- a new accreditation round ------------------------------------------------------------
     def procure(self, buyer, lots):
@@ -116,16 +118,24 @@ class Vouchers(Regime):
         return st
 
     def _accredit(self, buyer, lot, price: float) -> list:
-        """Organizations that meet the standard and whose cost the voucher covers apply."""
+        """Organizations that meet the standard and whose cost the voucher covers; those the
+        buyer has not accredited, or whose accreditation ran out, apply and are reviewed."""
         market, p = self.market, buyer.params
         applicants = [
             o
             for o in self.eligible(buyer, lot)
             if o.skill >= p["voucher_accreditation_skill"] and o.unit_cost() < price
         ]
+        until = market.month + p["contract_term_months"]
+        reviewed = 0
         for org in applicants:
+            key = (buyer.name, org.provider_id)
+            if self._accredited_until.get(key, -1) > market.month:
+                continue
             market.charge_bid(org)
-        buyer.governance("vouchers:accreditation", p["bid_review_staff_days"] * len(applicants))
+            self._accredited_until[key] = until
+            reviewed += 1
+        buyer.governance("vouchers:accreditation", p["bid_review_staff_days"] * reviewed)
         return applicants
 
     # -- each month ---------------------------------------------------------------------------
