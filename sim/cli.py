@@ -296,10 +296,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_seed, default=None, help="master seed")
     p.set_defaults(func=cmd_validate)
 
+    from .calibration.commands import register as register_calibration
     from .dashboard.commands import register as register_dashboard
     from .experiments.commands import register as register_experiments
 
     register_experiments(sub)
+    register_calibration(sub, [parallel], _positive, _seed)
     register_dashboard(sub)
     return parser
 

@@ -469,6 +469,136 @@ _PARAM_LIST = [
 PARAMS: dict[str, Param] = {p.name: p for p in _PARAM_LIST}
 
 
+# -- priors: what is believed about each assumed parameter before a case's data ----------------
+@dataclass(frozen=True)
+class Prior:
+    """A prior over one parameter: ``uniform`` or ``loguniform`` on [``low``, ``high``]
+    (an integer parameter takes the nearest integer), with the reason for the range."""
+
+    shape: str
+    low: float
+    high: float
+    reason: str
+
+    SHAPES = ("uniform", "loguniform")
+
+    def to_unit(self, x):
+        """The parameter value(s) ``x`` mapped to [0, 1], where the prior is uniform."""
+        import numpy as np
+
+        x = np.asarray(x, dtype=float)
+        if self.shape == "loguniform":
+            return (np.log(x) - math.log(self.low)) / (math.log(self.high) - math.log(self.low))
+        return (x - self.low) / (self.high - self.low)
+
+    def from_unit(self, u):
+        """Inverse of ``to_unit``."""
+        import numpy as np
+
+        u = np.asarray(u, dtype=float)
+        if self.shape == "loguniform":
+            return np.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
+        return self.low + u * (self.high - self.low)
+
+
+def _u(low, high, reason):
+    return Prior("uniform", low, high, reason)
+
+
+def _log(low, high, reason):
+    return Prior("loguniform", low, high, reason)
+
+
+_WIDE = "no source: a wide range around the default"
+# fmt: off
+#: Priors of the assumed behavioural, cost and market parameters. A case's targets file may
+#: give its own prior for any parameter it frees (e.g. the number of organizations in a city).
+PRIORS: dict[str, Prior] = {
+    "network_degree": _u(3, 15, "core discussion networks of a few to a dozen people"),
+    "network_cross_share": _u(0.0, 0.3, _WIDE),
+    "measurability": _u(0.2, 0.8, "social services sit in the hard-to-measure half of "
+                        "services (Brown & Potoski 2003); the range spans that half and more"),
+    "public_wage": _u(5000, 7500, "public pay and benefits 0-50% above social-work pay"),
+    "units_per_post": _u(40, 100, "25-60% of 160 working hours a month in direct service"),
+    "overhead_rate": _u(0.05, 0.35, _WIDE),
+    "quality_cost_share": _u(0.1, 0.5, _WIDE),
+    "learning_rate": _u(0.0, 0.2, "progress ratios of 0.8-1.0 for labour-intensive work"),
+    "slack_growth": _log(0.005, 0.1, "slack reaching its ceiling within months to decades"),
+    "slack_decay": _log(0.005, 0.2, "slack worn down within months to decades"),
+    "reserve_cap_months": _u(3, 24, "non-profits hold a few months to two years of reserves"),
+    "staff_turnover": _u(0.005, 0.04, "annual turnover of 6-40% of social workers"),
+    "novice_quality_gap": _u(0.0, 0.4, _WIDE),
+    "training_months": _u(2, 12, "a few months to a year to learn the work"),
+    "public_slack_growth": _log(0.002, 0.05, "bureau slack reaching its ceiling in 2-40 years"),
+    "public_slack_max": _u(0.0, 0.3, "the lower part of Leibenstein's X-inefficiency range"),
+    "max_staff_growth": _u(0.05, 0.5, _WIDE),
+    "line_coverage": _u(0.2, 1.0, "from specialists to generalists"),
+    "community_coverage": _u(0.2, 1.0, "from neighbourhood groups to city-wide organizations"),
+    "external_share": _u(0.0, 0.5, _WIDE),
+    "skill": _u(0.6, 0.9, _WIDE),
+    "skill_sd": _u(0.02, 0.2, _WIDE),
+    "mission_sd": _u(0.05, 0.3, _WIDE),
+    "cost_sd": _u(0.02, 0.25, "unit costs of similar providers differ by a few to 25%"),
+    "initial_reserve_months": _u(1, 12, "a month to a year of reserves"),
+    "capacity_share": _u(0.2, 1.0, _WIDE),
+    "shading_aversion": _log(0.2, 5.0, "a twenty-five-fold range around the default"),
+    "fundraising_effort": _u(0.2, 0.8, _WIDE),
+    "outside_core_cover": _u(0.0, 1.0, "from none to the whole core team's cost"),
+    "fundraising_cost_ratio": _u(0.1, 0.4, "charities spend 10-40 fen to raise a yuan"),
+    "bid_staff_days": _u(3, 20, "a few days to a month of staff time per bid"),
+    "bid_capacity": _u(1.0, 5.0, "bidding for what the staff could do up to five times over"),
+    "entry_rate": _log(0.005, 0.2, "an entrant every few months to every few years"),
+    "exit_grace_months": _u(1, 6, _WIDE),
+    "perception_sd": _u(0.02, 0.2, _WIDE),
+    "expectation_initial": _u(0.4, 0.8, _WIDE),
+    "expectation_adapt": _log(0.01, 0.2, "expectations adapting within months to years"),
+    "satisfaction_slope": _u(1.0, 4.0, _WIDE),
+    "complaint_threshold": _u(0.1, 0.4, _WIDE),
+    "complaint_propensity": _u(0.1, 0.6, _WIDE),
+    "word_of_mouth": _u(0.1, 0.6, _WIDE),
+    "reputation_speed": _u(0.05, 0.3, _WIDE),
+    "donation_share_residents": _u(0.2, 0.8, _WIDE),
+    "ceiling_markup": _u(0.05, 0.4, "ceilings a few to 40% above the estimated cost"),
+    "penalty_rate": _u(0.05, 0.4, _WIDE),
+    "delivery_tolerance": _u(0.05, 0.2, _WIDE),
+    "strikes_to_terminate": _u(2, 5, _WIDE),
+    "lot_staff_days": _u(10, 60, _WIDE),
+    "bid_review_staff_days": _u(4, 24, _WIDE),
+    "management_staff_days": _u(0.5, 3.0, _WIDE),
+    "inspection_staff_days": _u(1.0, 4.0, _WIDE),
+    "appraisal_staff_days": _u(1.0, 4.0, _WIDE),
+    "third_party_cost_share": _log(0.005, 0.05, "evaluation at 0.5-5% of a project's value"),
+    "in_house_management_share": _u(0.05, 0.3, _WIDE),
+    "internal_sensitivity": _u(0.02, 0.3, _WIDE),
+    "third_party_sensitivity": _u(0.2, 0.7, _WIDE),
+    "complaint_tolerance": _u(0.05, 0.3, _WIDE),
+    "grant_review_noise": _u(0.05, 0.4, _WIDE),
+    "negotiated_margin": _u(0.0, 0.3, _WIDE),
+    "grant_funder_design_share": _u(0.2, 0.8, "from mostly the applicant's design to mostly "
+                                    "the funder's"),
+    "voucher_markup": _u(0.05, 0.4, "as ceiling_markup"),
+    "voucher_take_up": _u(0.4, 0.95, _WIDE),
+    "voucher_accreditation_skill": _u(0.5, 0.7, _WIDE),
+    "voucher_choice_sensitivity": _log(2.0, 30.0, _WIDE),
+    "voucher_local_preference": _u(0.0, 0.15, _WIDE),
+    "voucher_switch_months": _u(1, 12, _WIDE),
+    "voucher_switch_margin": _u(0.01, 0.15, _WIDE),
+    "voucher_word_of_mouth": _u(0.2, 0.8, _WIDE),
+}
+# fmt: on
+
+#: Assumed parameters without a prior: what a case sets about itself (its size, resolution,
+#: budgets, tender design and timing), not behaviour its data could inform.
+CASE_SETTINGS = frozenset(
+    {
+        "steps", "population", "n_residents", "n_communities", "migrant_share",
+        "n_service_lines", "need_prevalence", "need_units_per_person", "n_independent_orgs",
+        "n_buyers", "budget_general_per_capita", "budget_earmarked_per_capita", "start_step",
+        "retender_delay_months", "weight_price", "weight_quality", "weight_reputation",
+    }
+)  # fmt: skip
+
+
 def defaults(scope: str | None = None) -> dict[str, Any]:
     """Default values, for one scope or all."""
     return {n: p.default for n, p in PARAMS.items() if scope is None or p.scope == scope}

@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from .executors import ClusterError, Pool, open_executor
@@ -107,15 +108,18 @@ def replicate(
     dask: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    pool: Pool | None = None,
 ) -> list | None:
     """Run every task with the function ``ref`` (``module:function``); results in task order.
 
     A run that raises stops the loop with its exception. ``progress(done, total)`` is called
     as runs finish; ``cancelled()`` is asked between chunks, and a ``True`` returns ``None``.
+    ``pool``: an executor already open (``open_executor``), kept open after; else one is
+    opened for these tasks from ``workers`` and ``dask``.
     """
     results: list = [None] * len(tasks)
     done = 0
-    with open_executor(workers, dask) as pool:
+    with nullcontext(pool) if pool is not None else open_executor(workers, dask) as pool:
         size = 1 if pool.parallelism == 1 else chunk_size(len(tasks), pool.parallelism)
         chunks = chunked(range(len(tasks)), size)
 

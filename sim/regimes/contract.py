@@ -12,11 +12,16 @@ class Contract(Regime):
     label = "Contracting out (合同外包)"
     competitive = True
 
-    def ceiling(self, buyer) -> float:
-        """Ceiling price: the buyer's estimate of an efficient unit cost plus a markup."""
-        p = buyer.params
+    @staticmethod
+    def ceiling_price(p: dict) -> float:
+        """Ceiling price under the parameters ``p``: the buyer's estimate of an efficient unit
+        cost plus a markup (yuan per hour)."""
         estimate = p["staff_wage"] * (1 + p["overhead_rate"]) / p["units_per_post"]
         return estimate * (1 + p["ceiling_markup"])
+
+    def ceiling(self, buyer) -> float:
+        """The buyer's ceiling price (its own parameters)."""
+        return self.ceiling_price(buyer.params)
 
     def procure(self, buyer, lots):
         market = self.market

@@ -1,0 +1,229 @@
+"""Calibration (ABC-SMC): the sampler recovers a known posterior; a calibration is a pure
+function of its inputs and seed, whatever the workers; a killed one resumes to the same end;
+bad targets files get one line."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.calibration import abc
+from sim.calibration.engine import calibrate
+from sim.calibration.targets import Calibration, Case, Target, build, load
+from sim.cli import main
+from sim.errors import InputError
+from sim.params import CASE_SETTINGS, PARAMS, PRIORS, Prior
+
+TINY = abc.Settings(particles=12, budget=60, max_generations=3, seed=7)
+
+
+class NormalMean(abc.Sampler):
+    """x ~ N(theta, 1), one observation x = 0, prior theta ~ U[-5, 5]: the posterior is
+    N(0, 1) truncated to [-5, 5], which ABC approaches as its tolerance falls."""
+
+    def run(self, unit, seeds):
+        theta = self.priors[0].from_unit(np.asarray(unit)[:, 0])
+        noise = [np.random.default_rng(s).standard_normal() for s in seeds]
+        return (theta + np.asarray(noise))[:, None]
+
+
+def _toy() -> Calibration:
+    case = Case("toy", None, (Target("x", "x", 0.0, 0.0, "", "seen"),))
+    return Calibration("toy", "", (case,), ("theta",), {"theta": Prior("uniform", -5, 5, "")})
+
+
+def test_abc_smc_recovers_a_known_posterior():
+    settings = abc.Settings(particles=400, budget=20_000, max_generations=8, seed=3)
+    sampler = NormalMean(_toy(), settings, pool=None)
+    gens = list(abc.smc(sampler, settings))
+    last = gens[-1][0]
+    theta = sampler.priors[0].from_unit(last.unit[:, 0])
+    mean = float(np.sum(last.weights * theta))
+    sd = float(np.sqrt(np.sum(last.weights * (theta - mean) ** 2)))
+    # with the final tolerance t the ABC posterior is N(0, 1) convolved with U[-t, t]
+    tol = last.epsilon * abc.scales(_toy(), gens[0][0].simulated)[0]
+    assert len(gens) >= 5 and tol < 0.6
+    assert abs(mean) < 0.15, mean
+    assert math.sqrt(1 + tol**2 / 3) * 0.85 < sd < math.sqrt(1 + tol**2 / 3) * 1.15, (sd, tol)
+    assert gens[-1][0].epsilon < gens[1][0].epsilon  # tolerances fall
+
+
+def test_weights_undo_the_proposal():
+    """A population drawn from the prior and perturbed keeps the prior in expectation: the
+    weighted mean of a uniform prior's position stays near 0.5 when distances are all 0."""
+
+    class Flat(abc.Sampler):
+        def run(self, unit, seeds):
+            return np.zeros((len(seeds), 1))
+
+    settings = abc.Settings(particles=300, budget=3000, max_generations=4, seed=5)
+    gens = list(abc.smc(Flat(_toy(), settings, pool=None), settings))
+    last = gens[-1][0]
+    u = last.unit[:, 0]
+    assert abs(float(np.sum(last.weights * u)) - 0.5) < 0.05
+    assert abs(float(np.sum(last.weights * (u - 0.5) ** 2)) - 1 / 12) < 0.015
+
+
+def _tiny_case(tmp_path):
+    text = """
+description = "tiny"
+free = ["bid_capacity", "capacity_share"]
+[priors.capacity_share]
+low = 0.03
+high = 0.3
+reason = "test"
+[[case]]
+scenario = "jiangxi_2006"
+steps = 2
+[[case.target]]
+name = "bidders"
+measure = "bidders_first_tender"
+value = 9
+source = "test"
+confidence = "seen"
+"""
+    path = tmp_path / "tiny.toml"
+    path.write_text(text, encoding="utf-8")
+    return load(str(path))
+
+
+def _posterior(folder):
+    return pd.read_parquet(folder / "posterior.parquet")
+
+
+def test_a_calibration_is_the_same_on_any_number_of_workers(tmp_path):
+    cal = _tiny_case(tmp_path)
+    one = calibrate(cal, tmp_path / "one", TINY, workers=1, progress=False)
+    two = calibrate(cal, tmp_path / "two", TINY, workers=2, progress=False)
+    pd.testing.assert_frame_equal(_posterior(one), _posterior(two))
+    assert (one / "predictive.csv").read_text() == (two / "predictive.csv").read_text()
+    assert (one / "history.csv").read_text() == (two / "history.csv").read_text()
+    history = pd.read_csv(one / "history.csv")
+    assert history["simulations"].sum() <= TINY.budget
+    assert {"report.md", "marginals.png", "pairs.png", "metadata.json"} <= {
+        p.name for p in one.iterdir()
+    }
+
+
+def test_a_killed_calibration_resumes_to_the_same_end(tmp_path, monkeypatch):
+    cal = _tiny_case(tmp_path)
+    whole = calibrate(cal, tmp_path / "whole", TINY, progress=False)
+    real = abc.next_generation
+    calls = {"n": 0}
+
+    def dies_in_generation_2(*a, **k):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return real(*a, **k)
+
+    monkeypatch.setattr(abc, "next_generation", dies_in_generation_2)
+    with pytest.raises(KeyboardInterrupt):
+        calibrate(cal, tmp_path / "killed", TINY, progress=False)
+    assert not (tmp_path / "killed" / "posterior.parquet").exists()
+    assert (tmp_path / "killed" / "generations" / "gen_001.parquet").exists()
+    monkeypatch.setattr(abc, "next_generation", real)
+    resumed = calibrate(cal, tmp_path / "killed", TINY, progress=False)
+    pd.testing.assert_frame_equal(_posterior(whole), _posterior(resumed))
+    assert (whole / "report.md").read_text() == (resumed / "report.md").read_text()
+    # another calibration in the same folder is refused
+    other = abc.Settings(particles=12, budget=60, max_generations=3, seed=8)
+    with pytest.raises(InputError, match="holds a different calibration"):
+        calibrate(cal, tmp_path / "killed", other, progress=False)
+
+
+def test_calibrate_command_runs_a_shipped_case_end_to_end(tmp_path, capsys):
+    out = tmp_path / "jx"
+    args = ["calibrate", "jiangxi_2006", "--budget", "40", "--particles", "10",
+            "--generations", "2", "--workers", "2", "--out", str(out)]  # fmt: skip
+    assert main(args) == 0
+    text = (out / "report.md").read_text(encoding="utf-8")
+    assert "posterior predictive" in text and "bidders_first_tender" in text
+    assert "generation 0" in capsys.readouterr().err
+    assert main(args) == 0  # complete: nothing to do, nothing lost
+    assert (out / "report.md").read_text(encoding="utf-8") == text
+
+
+GOOD = {
+    "free": ["bid_capacity"],
+    "case": [
+        {
+            "scenario": "jiangxi_2006",
+            "target": [
+                {"name": "x", "measure": "bidders_first_tender", "value": 9, "source": "s",
+                 "confidence": "seen"}
+            ],
+        }
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"fre": ["bid_capacity"]}, "unknown key (did you mean 'free'?)"),
+        (
+            {"free": ["bid_capacty"]},
+            "free[0] = \"bid_capacty\": no prior for this parameter (did you mean 'bid_capacity'?)",
+        ),
+        ({"free": ["steps"]}, "no prior for this parameter"),
+        ({"target": {"confidence": "recalled"}}, "only figures read in a source (seen)"),
+        ({"target": {"measure": "bidders_first_tendr"}}, "(did you mean 'bidders_first_tender'?)"),
+        ({"target": {"value": "nine"}}, 'value = "nine": expected a number'),
+        ({"target": {"low": 3, "high": 2, "value": None}}, "give value, or low"),
+        ({"priors": {"bid_capacity": {"low": 2, "high": 1, "reason": "r"}}}, "expected low < high"),
+        ({"priors": {"bid_capacity": {"low": -1, "high": 1, "reason": "r"}}}, "expected a range"),
+        ({"priors": {"skill": {"low": 0.1, "high": 0.9, "reason": "r"}}}, "not free"),
+        ({"case": [{"scenario": "jiangxi", "target": []}]}, "did you mean 'jiangxi_2006'"),
+    ],
+)
+def test_bad_targets_get_one_line(change, message):
+    import copy
+
+    data = copy.deepcopy(GOOD)
+    for key, value in change.items():
+        if key == "target":
+            data["case"][0]["target"][0].update(value)
+        else:
+            data[key] = value
+    data.pop("free") if "fre" in change else None
+    with pytest.raises(InputError) as exc:
+        build(data, "t.toml")
+    text = str(exc.value)
+    assert text.startswith("t.toml: ") and "\n" not in text and message in text, text
+
+
+def test_calibrate_command_bad_input_exits_2_without_traceback(tmp_path, capsys):
+    assert main(["calibrate", str(tmp_path / "missing.toml")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gpps: error: ") and "no such targets file" in err
+    bad = tmp_path / "bad.toml"
+    bad.write_text("free = [", encoding="utf-8")
+    assert main(["calibrate", str(bad)]) == 2
+    assert "malformed TOML" in capsys.readouterr().err
+
+
+def test_every_assumed_parameter_has_a_prior_or_is_a_case_setting():
+    for name, p in PARAMS.items():
+        if p.kind in ("float", "int") and p.source.lower().startswith("assumption"):
+            assert name in PRIORS or name in CASE_SETTINGS, name
+    for name, prior in PRIORS.items():
+        p = PARAMS[name]
+        assert p.kind in ("float", "int") and prior.reason, name
+        assert (p.low is None or p.low <= prior.low) and (p.high is None or prior.high <= p.high)
+        assert prior.low <= p.default <= prior.high, name
+        u = np.linspace(0, 1, 5)
+        assert np.allclose(prior.to_unit(prior.from_unit(u)), u)
+
+
+def test_shipped_targets_files_load_and_name_sourced_figures():
+    from sim.calibration.targets import shipped
+
+    files = shipped()
+    assert {"jiangxi_2006", "shanghai_2009_tendering"} <= set(files)
+    for name in files:
+        cal = load(name)
+        assert all(t.confidence == "seen" and t.source for _, t in cal.targets)
