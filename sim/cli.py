@@ -307,27 +307,31 @@ def main(argv=None) -> int:
     """Run the ``gpps`` command; return its exit status (2 on bad input, one line on stderr)."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # named by the command, like its other argument errors
+            commands = next(a for a in parser._actions if a.dest == "command").choices
+            commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exc:  # --help, --version, or a bad argument (already reported)
         return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
+    prog = f"gpps {args.command}"  # as argparse names it in argument errors
     try:
         return args.func(args)
     except InputError as exc:
         message = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
-        print(f"gpps: error: {message}", file=sys.stderr)
+        print(f"{prog}: error: {message}", file=sys.stderr)
         return 2
     except ModuleNotFoundError as exc:
         extra = _EXTRAS.get((exc.name or "").split(".")[0])
         if extra is None:
             raise
         print(
-            f"gpps: error: '{args.command}' needs the package '{exc.name}'; install it with "
+            f"{prog}: error: '{args.command}' needs the package '{exc.name}'; install it with "
             f"pip install 'gpps[{extra}]'",
             file=sys.stderr,
         )
         return 2
     except KeyboardInterrupt:
-        print("gpps: interrupted", file=sys.stderr)
+        print(f"{prog}: interrupted", file=sys.stderr)
         return 130
 
 

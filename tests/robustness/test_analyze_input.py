@@ -190,7 +190,7 @@ def test_a_threshold_outside_zero_to_one_is_refused(results, capsys, value):
     with Copy(results) as c:
         line = refused(capsys, c, "allowed: a number in (0, 1]", "--discover", DISCOVER,
                        f"--threshold={value}")  # fmt: skip
-        assert line.startswith("gpps: error: --threshold = ")
+        assert line.startswith("gpps analyze: error: --threshold = ")
 
 
 @SETTINGS
@@ -218,7 +218,7 @@ def test_a_malformed_comparison_is_refused(results, capsys, text):
         if code == 0:  # hypothesis found a well-formed comparison of this sweep
             return
         assert code == 2 and len(err.strip().splitlines()) == 1, err
-        assert err.startswith("gpps: error: --discover"), err
+        assert err.startswith("gpps analyze: error: --discover"), err
         assert snapshot(c.tmp) == before
 
 

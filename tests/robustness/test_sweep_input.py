@@ -365,7 +365,7 @@ def test_any_spec_mutant_is_valid_or_refused_in_one_line_and_writes_nothing(
     assert "Traceback" not in out + err
     assert code in (0, 2), (code, err)
     if code == 2:
-        assert len(err.strip().splitlines()) == 1 and err.startswith("gpps: error: "), err
+        assert len(err.strip().splitlines()) == 1 and err.startswith("gpps sweep: error: "), err
     else:
         assert "estimate:" in out
     assert snapshot(tmp_path) == before
