@@ -20,9 +20,13 @@ from pathlib import Path
 from . import __version__, metrics
 from .errors import WRITE_ERRORS, InputError
 
+#: Outcomes drawn over time: the three that the case summary ranks on (``compare.DIMENSIONS``)
+#: come first.
 FIGURE_OUTCOMES = [
     "qa_hours_per_10k_yuan",
     "quality_mean",
+    "provider_largest_buyer_share_mean",
+    "need_met_share",
     "satisfaction_mean",
     "provider_gov_share_mean",
     "provider_mission_drift_mean",
@@ -38,6 +42,23 @@ def portable(ref: str | None) -> str | None:
     if path.is_absolute() or ".." in path.parts:
         return path.name
     return path.as_posix()
+
+
+def default_out(base: str | Path, force: bool = False) -> Path:
+    """``base`` when it is new or empty (or ``force`` replaces it), else the first of
+    ``base-2``, ``base-3``, ... that is: a command run again does not meet its earlier results."""
+    base = Path(base)
+    if force:
+        return base
+    n = 1
+    while True:
+        out = base if n == 1 else base.with_name(f"{base.name}-{n}")
+        try:
+            if not out.exists() or (out.is_dir() and not any(out.iterdir())):
+                return out
+        except OSError:
+            return out  # check_out reports what is wrong with it
+        n += 1
 
 
 def check_out(out: Path, force: bool, keep: str | None = None) -> None:
@@ -255,20 +276,74 @@ def write_events(folder: Path, results) -> None:
         write_csv(folder / "events" / f"{name}.csv", rows, columns if rows else ["regime", "seed"])
 
 
-def figure(path: Path, results, title: str) -> None:
-    """Outcomes over time by regime: mean over replications with a min-max band."""
+def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    return plt
+
+
+def tidy_axis(ax, outcome: metrics.Outcome | None, values) -> None:
+    """Plain tick labels (no offset or ×10ⁿ text); an outcome in [0, 1] on that whole range;
+    otherwise a range of at least a tenth of the values' size, so that noise is not drawn
+    as a cliff."""
     import numpy as np
 
+    ax.ticklabel_format(axis="both", style="plain", useOffset=False)
+    if outcome is not None and outcome.bounds is not None:
+        low, high = outcome.bounds
+        pad = 0.03 * (high - low)
+        ax.set_ylim(low - pad, high + pad)
+        return
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    if not len(x):
+        return
+    low, high = float(x.min()), float(x.max())
+    least = 0.1 * max(abs(low), abs(high))
+    if high - low < least:
+        mid = (low + high) / 2
+        low, high = mid - least / 2, mid + least / 2
+        if float(x.min()) >= 0 > low:  # a non-negative quantity stays above 0
+            low, high = 0.0, high - low
+    pad = 0.05 * (high - low) or 0.5
+    ax.set_ylim(low - pad, high + pad)
+
+
+def schedule_marks(ax, scenario) -> None:
+    """A vertical line where the scenario's schedule changes something, between the month
+    before and the month it applies in, labelled with the regime it switches to."""
+    for item in getattr(scenario, "schedule", None) or []:
+        x = item["step"] + 0.5
+        ax.axvline(x, color="0.4", lw=0.8, ls="--", zorder=0)
+        what = f"→ {item['regime'].replace('_', ' ')}" if item["regime"] else "schedule"
+        ax.annotate(
+            what,
+            (x, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(2, -2),
+            textcoords="offset points",
+            fontsize=7,
+            color="0.3",
+            va="top",
+        )
+
+
+def outcome_figure(results, title: str, scenario=None):
+    """Outcomes over time by regime: mean over replications with a min-max band, one panel per
+    outcome titled with its label, the legend below the panels."""
+    import numpy as np
+
+    plt = _pyplot()
     arms: dict[str, list] = {}
     for r in results:
         arms.setdefault(r.regime, []).append(r)
-    fig, axes = plt.subplots(2, 3, figsize=(13, 7), constrained_layout=True)
-    units = {o.name: o.unit for o in metrics.OUTCOMES}
+    fig, axes = plt.subplots(2, 4, figsize=(15, 7.5), layout="constrained")
     for ax, name in zip(axes.flat, FIGURE_OUTCOMES):
+        o = metrics.BY_NAME[name]
+        drawn = []
         for arm, rs in arms.items():
             x = np.array([r.series[name] for r in rs], dtype=float)
             t = np.arange(1, x.shape[1] + 1)
@@ -276,13 +351,78 @@ def figure(path: Path, results, title: str) -> None:
                 warnings.simplefilter("ignore", RuntimeWarning)
                 mean = np.nanmean(x, axis=0)
                 low, high = np.nanmin(x, axis=0), np.nanmax(x, axis=0)
-            (line,) = ax.plot(t, mean, label=arm, lw=1.5)
+            label = "as written" if arm == "as_written" else arm.replace("_", " ")
+            (line,) = ax.plot(t, mean, label=label, lw=1.5)
+            drawn += [low, high]
             if len(rs) > 1:
                 ax.fill_between(t, low, high, color=line.get_color(), alpha=0.15, lw=0)
-        ax.set_title(name, fontsize=10)
+        schedule_marks(ax, scenario)
+        arrow = {"higher": " ↑", "lower": " ↓"}.get(o.better, "")
+        ax.set_title(o.label + arrow, fontsize=10)
         ax.set_xlabel("month")
-        ax.set_ylabel(units.get(name, ""), fontsize=8)
-    axes.flat[0].legend(fontsize=8)
+        ax.set_ylabel(o.unit, fontsize=8)
+        tidy_axis(ax, o, np.concatenate(drawn) if drawn else [])
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 7), fontsize=9)
     fig.suptitle(title)
+    return fig
+
+
+def figure(path: Path, results, title: str, scenario=None) -> None:
+    """Write ``outcome_figure`` to ``path``."""
+    fig = outcome_figure(results, title, scenario)
     fig.savefig(path, dpi=90, metadata={"Software": None})
-    plt.close(fig)
+    _pyplot().close(fig)
+
+
+def final_results_figure(rows: list[dict], title: str, outcomes=None):
+    """Each regime's run summary per headline outcome: mean and 95% interval, one panel per
+    outcome titled with its label, regimes on the vertical axis."""
+    import numpy as np
+
+    plt = _pyplot()
+    outcomes = outcomes or metrics.HEADLINE
+    arms = list(dict.fromkeys(r["regime"] for r in rows))
+    cell = {(r["regime"], r["outcome"]): r for r in rows}
+    ncols = 5
+    nrows = -(-len(outcomes) // ncols)
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(16, 0.35 * len(arms) * nrows + 1.6 * nrows),
+        layout="constrained",
+        squeeze=False,
+        sharey=True,
+    )
+    y = np.arange(len(arms))[::-1]
+    for ax, name in zip(axes.flat, outcomes):
+        o = metrics.BY_NAME[name]
+        m = np.array([cell[(a, name)]["mean"] for a in arms], dtype=float)
+        lo = np.array([cell[(a, name)]["ci_low"] for a in arms], dtype=float)
+        hi = np.array([cell[(a, name)]["ci_high"] for a in arms], dtype=float)
+        err = np.nan_to_num(np.vstack([m - lo, hi - m]))
+        ax.errorbar(m, y, xerr=err, fmt="o", ms=4, capsize=3)
+        for at in y[np.isnan(m)]:
+            ax.annotate("n/a", (0.02, at), xycoords=("axes fraction", "data"), va="center")
+        arrow = {"higher": " ↑", "lower": " ↓"}.get(o.better, "")
+        ax.set_title(o.label + arrow, fontsize=9)
+        ax.set_xlabel(o.unit, fontsize=8)
+        ax.ticklabel_format(axis="x", style="plain", useOffset=False)
+        if o.bounds is not None:
+            ax.set_xlim(o.bounds[0] - 0.03, o.bounds[1] + 0.03)
+        ax.set_yticks(y)
+        ax.set_yticklabels(
+            ["as written" if a == "as_written" else a.replace("_", " ") for a in arms]
+        )
+        ax.grid(axis="x", lw=0.3)
+    for ax in list(axes.flat)[len(outcomes) :]:
+        ax.set_visible(False)
+    fig.suptitle(title)
+    return fig
+
+
+def final_figure(path: Path, rows: list[dict], title: str) -> None:
+    """Write ``final_results_figure`` to ``path``."""
+    fig = final_results_figure(rows, title)
+    fig.savefig(path, dpi=90, metadata={"Software": None})
+    _pyplot().close(fig)
