@@ -252,7 +252,7 @@ regime = {json.dumps(REGIMES)}
     )
     code, _, err = gpps("sweep", spec, "--workers", 1, "--out", tmp_path / "sweep")
     assert code == 0, err
-    swept = pd.read_parquet(tmp_path / "sweep" / "runs.parquet")
+    swept = pd.read_parquet(tmp_path / "sweep" / "runs")  # the runs dataset, as it is
     compared = pd.read_csv(compares[0][0] / "runs.csv")
     assert len(swept) == len(compared) == len(REGIMES) * REPS
     outcomes = [c for c in compared.columns if c not in ("regime", "seed")]

@@ -122,7 +122,7 @@ def check_inputs(
     missing = [f.name for f in spec.factors if f.mode != "held" and f.name not in runs]
     if missing:
         raise InputError(
-            f"{store.root / 'runs.parquet'}: no column {missing[0]!r} (a factor of the spec in "
+            f"{store.root / 'runs'}: no column {missing[0]!r} (a factor of the spec in "
             f"{store.manifest_path.name}): the runs are not this sweep's"
         )
     design = store.read_design()

@@ -4,13 +4,19 @@ Layout of ``results/NAME/``::
 
     manifest.json        spec, spec hash, versions, git revision, sessions, run counts
     design.parquet       the sampled points in unit space (one row per sample_id)
-    runs.parquet         one row per run (after compaction) ...
-    runs/part-*.parquet  ... or per completed chunk while a sweep runs
-    series.parquet       time series, long: run_id, outcome, step, value
-    series/part-*.parquet
+    runs/part-*.parquet  one row per run: one part per completed chunk while a sweep runs,
+                         one part once it is complete (compacted)
+    series/part-*.parquet  time series, long: run_id, outcome, step, value
+    analysis/            what ``gpps analyze`` writes
 
-A part is written to a temporary name and renamed, so ``kill -9`` never leaves a corrupt file.
-The series part of a chunk is written before its runs part: a runs part implies its series.
+``runs/`` and ``series/`` hold Parquet files only, so each folder is a dataset as it is:
+``pd.read_parquet("results/NAME/runs")``, ``pyarrow.parquet.read_table``, ``polars.read_parquet``
+and DuckDB's ``read_parquet`` read it whole. Folders written before this layout (``runs.parquet``
+and ``series.parquet`` beside the manifest) are still read; the next sweep command moves them in.
+
+A part is written to a temporary name in the results folder (outside the datasets) and renamed
+into place, so ``kill -9`` never leaves a corrupt or partial file in a dataset. The series part
+of a chunk is written before its runs part: a runs part implies its series.
 
 Reading checks what it reads: a manifest that is not JSON or lacks a key, a Parquet file that
 cannot be read or lacks a column, is an ``InputError`` naming the file and what is wrong.
@@ -59,9 +65,10 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def write_parquet(df: pd.DataFrame, path: Path) -> None:
-    """Write ``df`` to ``path`` atomically (temporary file, fsync, rename)."""
-    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+def write_parquet(df: pd.DataFrame, path: Path, scratch: Path | None = None) -> None:
+    """Write ``df`` to ``path`` atomically (temporary file in ``scratch``, by default beside
+    ``path``, on the same file system; fsync; rename)."""
+    tmp = (scratch or path.parent) / f".tmp-{os.getpid()}-{path.name}"
     table = pa.Table.from_pandas(df, preserve_index=False)
     try:
         with open(tmp, "wb") as fh:
@@ -308,21 +315,25 @@ class Store:
         name = f"part-{first_run_id:010d}.parquet"
         if len(series):
             (self.root / "series").mkdir(exist_ok=True)
-            write_parquet(series, self.root / "series" / name)
+            write_parquet(series, self.root / "series" / name, self.root)
         (self.root / "runs").mkdir(exist_ok=True)
-        write_parquet(runs, self.root / "runs" / name)
+        write_parquet(runs, self.root / "runs" / name, self.root)
 
     def compact(self) -> None:
-        """Merge the parts into ``runs.parquet`` and ``series.parquet``, then drop the parts."""
+        """Merge each table's files into one part (named by its first run id), then drop the
+        others; a run found twice (a compaction cut short) is kept once."""
         for table in _TABLES:
-            parts = self._parts(table)
-            if not parts:
+            files = self._files(table)
+            if len(files) < 2 and all(f.parent.name == table for f in files):
                 continue
-            write_parquet(self.read(table), self.root / f"{table}.parquet")
-            for part in parts:
-                part.unlink()
-            with contextlib.suppress(OSError):
-                (self.root / table).rmdir()
+            df = self.read(table)
+            (self.root / table).mkdir(exist_ok=True)
+            first = int(df["run_id"].min()) if len(df) else 0
+            merged = self.root / table / f"part-{first:010d}.parquet"
+            write_parquet(df, merged, self.root)
+            for path in files:
+                if path != merged:
+                    path.unlink()
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -331,8 +342,9 @@ class Store:
         return sorted(folder.glob("part-*.parquet")) if folder.is_dir() else []
 
     def _files(self, table: str) -> list[Path]:
-        whole = self.root / f"{table}.parquet"
-        return ([whole] if whole.exists() else []) + self._parts(table)
+        """The table's parts, after the single file of the earlier layout if there is one."""
+        legacy = self.root / f"{table}.parquet"
+        return ([legacy] if legacy.exists() else []) + self._parts(table)
 
     def read(self, table: str = "runs") -> pd.DataFrame:
         """The whole table, sorted by run id, without duplicates."""

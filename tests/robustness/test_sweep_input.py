@@ -301,7 +301,7 @@ def test_a_folder_holding_other_files_needs_force(tmp_path, capsys, other):
     assert_refused(argv, capsys, tmp_path, "holds files that are not results of a sweep")
     code, _, err = run_cli([*argv, "--force"], capsys)
     assert code == 0, err
-    assert (out / other).exists() and (out / "runs.parquet").is_file()
+    assert (out / other).exists() and len(list((out / "runs").glob("part-*.parquet"))) == 1
 
 
 def test_another_specs_results_need_force_and_stay_intact(done, tmp_path, capsys):
