@@ -19,6 +19,9 @@ from pathlib import Path
 
 from . import __version__, metrics
 from .errors import WRITE_ERRORS, InputError
+from .events import EVENT_COLUMNS, RENAMED
+from .schema import Column as C
+from .schema import Table
 
 #: Outcomes drawn over time: the three that the case summary ranks on (``compare.DIMENSIONS``)
 #: come first.
@@ -31,6 +34,84 @@ FIGURE_OUTCOMES = [
     "provider_gov_share_mean",
     "provider_mission_drift_mean",
     "active_orgs",
+]
+
+
+#: Units of the per-month components of ``series.csv`` (``sim.metrics.COMPONENTS``).
+COMPONENT_UNITS = {
+    "service_outlay_yuan": ("yuan", "money spent on the service this month"),
+    "qa_hours": ("quality-adjusted hours", "hours received times their quality"),
+    "hours_delivered": ("hours", "service hours received"),
+    "need_total": ("hours", "residents' need"),
+    "governance_cost": ("yuan", "buyers' governance costs"),
+    "tendering_cost": ("yuan", "buyers' ex-ante tendering cost"),
+    "awarded_value": ("yuan", "value of competitive awards over their term"),
+    "eligible": ("organizations", "eligible organizations, summed over tendered lots"),
+    "lots_tendered": ("lots", "lots tendered"),
+    "bids": ("bids", "bids in competitive tenders"),
+    "tenders": ("tenders", "competitive tenders"),
+    "contract_awards": ("awards", "awards made by competition"),
+    "single_bid": ("awards", "of those, awards with one bid"),
+    "reawards": ("awards", "awards on served lots that went to the previous provider"),
+    "incumbent_lots": ("awards", "awards on lots served before"),
+    "entitled": ("residents", "residents entitled to choose their provider"),
+    "taking_up": ("residents", "of those, residents served by the provider they chose"),
+    "switched": ("residents", "residents who changed provider by their own choice"),
+}
+_ARM = C(
+    "regime",
+    "str",
+    "",
+    "the arm: the regime every buyer held all run, or as_written (the scenario's own regimes "
+    "and schedule)",
+)
+_SEED = C("seed", "int", "", "the run's seed (replication k has the same seed in every arm)")
+_OUTCOMES = C(
+    "{outcome}",
+    "float",
+    "the outcome's",
+    "every outcome (outcome table), summarised over the run; empty where undefined",
+    nullable=True,
+)
+#: The tables ``gpps run`` and ``gpps compare`` write (``sim.schema``).
+TABLES = [
+    Table("runs.csv", "compare", "One row per run.", (_ARM, _SEED, _OUTCOMES)),
+    Table(
+        "summary.csv",
+        "compare",
+        "One row per arm and outcome: mean and 95% interval over the replications (Student t; "
+        "for outcomes in [0, 1] the bootstrap percentile interval).",
+        (
+            _ARM,
+            C("outcome", "str", "", "outcome name (outcome table)"),
+            C("mean", "float", "the outcome's", "mean over replications", nullable=True),
+            C("ci_low", "float", "the outcome's", "95% interval, low end", nullable=True),
+            C("ci_high", "float", "the outcome's", "95% interval, high end", nullable=True),
+            C("n", "int", "runs", "replications"),
+        ),
+    ),
+    Table("summary.csv", "run", "The run's outcomes: one row.", (_ARM, _SEED, _OUTCOMES)),
+    Table(
+        "series.csv",
+        "run, compare",
+        "One row per run and month: the month's components and outcomes.",
+        (
+            _ARM,
+            _SEED,
+            C("step", "int", "month", "month of the run (1 = the first)"),
+            C("{component}", "float", "component table", "every per-month component"),
+            C("{outcome}", "float", "the outcome's", "every outcome, this month", nullable=True),
+        ),
+    ),
+    *(
+        Table(
+            f"events/{name}.csv",
+            "run, compare",
+            f"Event table {name}: one row per event.",
+            (_ARM, _SEED, *columns),
+        )
+        for name, columns in EVENT_COLUMNS.items()
+    ),
 ]
 
 
@@ -262,18 +343,16 @@ def run_rows(results) -> list[dict]:
 
 
 def write_events(folder: Path, results) -> None:
-    tables: dict[str, list[dict]] = {}
-    for r in results:
-        for name, rows in r.events.items():
-            tables.setdefault(name, []).extend(
-                {"regime": r.regime, "seed": r.seed, **row} for row in rows
-            )
-    for name, rows in tables.items():
-        columns = ["regime", "seed"] + sorted(
-            {k for row in rows for k in row} - {"regime", "seed"},
-            key=lambda k: list(rows[0]).index(k) if k in rows[0] else 999,
-        )
-        write_csv(folder / "events" / f"{name}.csv", rows, columns if rows else ["regime", "seed"])
+    """``events/NAME.csv`` for every event table, with its declared columns
+    (``EVENT_COLUMNS``) even when it has no rows."""
+    for name, declared in EVENT_COLUMNS.items():
+        rows = [
+            {"regime": r.regime, "seed": r.seed, **{RENAMED.get(k, k): v for k, v in row.items()}}
+            for r in results
+            for row in r.events.get(name, [])
+        ]
+        columns = ["regime", "seed", *(c.name for c in declared)]
+        write_csv(folder / "events" / f"{name}.csv", rows, columns)
 
 
 def _pyplot():

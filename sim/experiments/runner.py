@@ -94,7 +94,8 @@ def run_sweep(
     store = Store(out)
     first = probe(spec, design, ref, record, store.recorded(spec.hash) if not force else set())
     # every part has the same columns and types, so that its folder reads as one dataset
-    shape = (list(first[1]["finals"]) if first is not None else [], column_types(spec))
+    names = spec.record_final or (first[1]["finals"] if first is not None else ())
+    shape = (list(names), column_types(spec))
     store.lock()
     manifest = None
     try:

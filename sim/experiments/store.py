@@ -38,6 +38,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.errors import InputError
+from sim.schema import Column as C
+from sim.schema import Table
 
 _TABLES = ("runs", "series")
 #: What a sweep writes into its folder; anything else there is not its own.
@@ -59,6 +61,66 @@ MANIFEST_KEYS = ("name", "spec", "spec_hash", "design", "versions", "runs")
 RUNS_COLUMNS = ("run_id", "sample_id", "combo_id", "replication", "seed", "status", "error")
 #: Per-run bookkeeping columns kept at the end of the runs table.
 TRAILER = ("elapsed_s", "traceback")
+
+_ERROR = C("error", "str", "", "the run's error in one line (empty: ok)", nullable=True)
+#: The tables a sweep writes (``sim.schema``).
+TABLES = [
+    Table(
+        "runs/",
+        "sweep",
+        "Dataset: one row per run.",
+        (
+            C("run_id", "int", "", "run id, 0 to runs - 1 (sample, combination, replication)"),
+            C("sample_id", "int", "", "design point (row of design.parquet)"),
+            C("combo_id", "int", "", "combination of the swept factors' levels"),
+            C("replication", "int", "", "replication, from 0"),
+            C("seed", "int", "", "the run's seed, derived from the spec's seed"),
+            C("status", "str", "", "ok or error"),
+            _ERROR,
+            C(
+                "{factor}",
+                "any",
+                "the parameter's (parameter table)",
+                "what the run was given: scenario, steps, and every held, swept and sampled factor",
+            ),
+            C(
+                "{outcome}",
+                "float",
+                "the outcome's (outcome table)",
+                "every outcome the model returned (out_NAME where NAME is also a factor); "
+                "empty for a failed run",
+                nullable=True,
+            ),
+            C("elapsed_s", "float", "seconds", "the run's wall time"),
+            C("traceback", "str", "", "the failed run's traceback", nullable=True),
+        ),
+    ),
+    Table(
+        "series/",
+        "sweep",
+        "Dataset: one row per run, recorded outcome and recorded step (long format).",
+        (
+            C("run_id", "int", "", "run id (runs/)"),
+            C("outcome", "str", "", "the series' name (outcome table, or a component)"),
+            C("step", "int", "", "recorded step: 0 is month 1, k is month 1 + k x record.every"),
+            C("value", "float", "the outcome's", "its value that month", nullable=True),
+        ),
+    ),
+    Table(
+        "design.parquet",
+        "sweep",
+        "One row per design point.",
+        (
+            C("sample_id", "int", "", "design point"),
+            C(
+                "{sampled}",
+                "float",
+                "the parameter's; u_NAME: 0-1",
+                "per sampled factor NAME: its value, then u_NAME, its unit-cube coordinate",
+            ),
+        ),
+    ),
+]
 
 
 def now() -> str:

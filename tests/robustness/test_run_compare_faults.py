@@ -112,7 +112,8 @@ def test_a_world_without_need_says_which_outcomes_have_no_value_and_why(tmp_path
     out = tmp_path / "res"
     code, stdout, err = gpps("run", scenario, "--regime", "contract", "--out", out)
     assert code == 0, err
-    assert "no value in these runs for" in stdout and "need_met_share" in stdout
+    footnote = " ".join(stdout.split("- : ", 1)[1].split())  # the footnote, unwrapped
+    assert footnote.startswith("no value in these runs for") and "Share of need met" in footnote
     undefined = json.loads((out / "metadata.json").read_text(encoding="utf-8"))["undefined"]
     assert undefined["contract"]["need_met_share"] == "need total was 0 in every month"
     assert "provider_gov_share_mean" in undefined["contract"]
