@@ -355,13 +355,12 @@ def write_events(folder: Path, results) -> None:
         write_csv(folder / "events" / f"{name}.csv", rows, columns)
 
 
-def _pyplot():
-    import matplotlib
+def _figure(**kwargs):
+    """A matplotlib ``Figure`` outside pyplot: writing files changes no backend or pyplot
+    state (a notebook's inline figures stay as they were)."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    return Figure(**kwargs)
 
 
 def tidy_axis(ax, outcome: metrics.Outcome | None, values) -> None:
@@ -415,11 +414,11 @@ def outcome_figure(results, title: str, scenario=None):
     outcome titled with its label, the legend below the panels."""
     import numpy as np
 
-    plt = _pyplot()
     arms: dict[str, list] = {}
     for r in results:
         arms.setdefault(r.regime, []).append(r)
-    fig, axes = plt.subplots(2, 4, figsize=(15, 7.5), layout="constrained")
+    fig = _figure(figsize=(15, 7.5), layout="constrained")
+    axes = fig.subplots(2, 4)
     for ax, name in zip(axes.flat, FIGURE_OUTCOMES):
         o = metrics.BY_NAME[name]
         drawn = []
@@ -451,7 +450,6 @@ def figure(path: Path, results, title: str, scenario=None) -> None:
     """Write ``outcome_figure`` to ``path``."""
     fig = outcome_figure(results, title, scenario)
     fig.savefig(path, dpi=90, metadata={"Software": None})
-    _pyplot().close(fig)
 
 
 def final_results_figure(rows: list[dict], title: str, outcomes=None):
@@ -459,20 +457,13 @@ def final_results_figure(rows: list[dict], title: str, outcomes=None):
     outcome titled with its label, regimes on the vertical axis."""
     import numpy as np
 
-    plt = _pyplot()
     outcomes = outcomes or metrics.HEADLINE
     arms = list(dict.fromkeys(r["regime"] for r in rows))
     cell = {(r["regime"], r["outcome"]): r for r in rows}
     ncols = 5
     nrows = -(-len(outcomes) // ncols)
-    fig, axes = plt.subplots(
-        nrows,
-        ncols,
-        figsize=(16, 0.35 * len(arms) * nrows + 1.6 * nrows),
-        layout="constrained",
-        squeeze=False,
-        sharey=True,
-    )
+    fig = _figure(figsize=(16, 0.35 * len(arms) * nrows + 1.6 * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharey=True)
     y = np.arange(len(arms))[::-1]
     for ax, name in zip(axes.flat, outcomes):
         o = metrics.BY_NAME[name]
@@ -502,6 +493,4 @@ def final_results_figure(rows: list[dict], title: str, outcomes=None):
 
 def final_figure(path: Path, rows: list[dict], title: str) -> None:
     """Write ``final_results_figure`` to ``path``."""
-    fig = final_results_figure(rows, title)
-    fig.savefig(path, dpi=90, metadata={"Software": None})
-    _pyplot().close(fig)
+    final_results_figure(rows, title).savefig(path, dpi=90, metadata={"Software": None})

@@ -43,7 +43,7 @@ def results(switching):
 
 
 def offsets(fig) -> list[str]:
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     return [
         text
         for ax in fig.axes
@@ -67,17 +67,15 @@ def test_outcome_figure_titles_are_labels_and_no_axis_has_offset_text(results, s
         if metrics.BY_NAME[name].bounds == (0.0, 1.0):  # shares on their whole range
             low, high = ax.get_ylim()
             assert low <= 0 and high >= 1, name
-    matplotlib.pyplot.close(fig)
 
 
 def test_the_legend_sits_off_every_panel(results, switching):
     fig = output.outcome_figure(results, "title", switching)
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     assert all(ax.get_legend() is None for ax in fig.axes)
     (legend,) = fig.legends
     box = legend.get_window_extent()
     assert not [ax for ax in fig.axes if box.overlaps(ax.get_window_extent())]
-    matplotlib.pyplot.close(fig)
 
 
 def test_a_schedule_switch_is_a_vertical_line_in_every_panel(results, switching):
@@ -86,7 +84,6 @@ def test_a_schedule_switch_is_a_vertical_line_in_every_panel(results, switching)
     for ax in fig.axes:
         vertical = [ln for ln in ax.lines if list(ln.get_xdata()) == [x, x]]
         assert vertical, ax.get_title()
-    matplotlib.pyplot.close(fig)
 
 
 def test_the_outcomes_the_case_summary_ranks_on_are_drawn():
@@ -107,7 +104,6 @@ def test_final_results_figure_titles_are_labels_without_offset_text(switching):
     assert [t.get_text() for t in shown[0].get_yticklabels()] == [
         "as written" if a == "as_written" else a.replace("_", " ") for a in arms
     ]
-    matplotlib.pyplot.close(fig)
 
 
 def test_every_outcome_has_a_plain_label_and_a_direction():
