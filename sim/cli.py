@@ -7,10 +7,7 @@ kernels: each command imports what it runs.
 from __future__ import annotations
 
 import argparse
-import math
-import shutil
 import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -71,38 +68,19 @@ def _regime(text: str) -> str:
     return text
 
 
-def print_table(rows: list[dict], outcomes: list[str]) -> None:
-    """One row per regime: mean [95% interval] of each headline outcome."""
-    from .output import fmt_number
-
-    arms = list(dict.fromkeys(r["regime"] for r in rows))
-    cell = {(r["regime"], r["outcome"]): r for r in rows}
-    width = max(len(a) for a in arms + ["regime"])
-    cells = {}
-    for a in arms:
-        for o in outcomes:
-            r = cell[(a, o)]
-            txt = fmt_number(r["mean"])
-            if not math.isnan(r["ci_low"]):
-                txt += f" [{fmt_number(r['ci_low'])}, {fmt_number(r['ci_high'])}]"
-            cells[(a, o)] = txt
-    widths = {o: max(len(o), *(len(cells[(a, o)]) for a in arms)) for o in outcomes}
-    print("  ".join(["regime".ljust(width)] + [o.rjust(widths[o]) for o in outcomes]))
-    for a in arms:
-        print("  ".join([a.ljust(width)] + [cells[(a, o)].rjust(widths[o]) for o in outcomes]))
-
-
 def _say_undefined(undefined: dict[str, dict[str, str]], shown: list[str]) -> None:
     """One line for the shown outcomes that have no value (printed as "-"), with the reason
     where a single one applies; every reason is in metadata.json under "undefined"."""
-    names = sorted({n for per in undefined.values() for n in per if n in shown})
+    from . import console, metrics
+
+    names = [n for n in shown if any(n in per for per in undefined.values())]
     if not names:
         return
     reasons = {undefined[r][n] for r in undefined for n in names if n in undefined[r]}
     why = f": {reasons.pop()}" if len(reasons) == 1 else " (reasons: metadata.json, 'undefined')"
-    text = f"- : no value in these runs for {', '.join(names)}{why}"
-    width = min(shutil.get_terminal_size((100, 24)).columns, 100)
-    print(textwrap.fill(text, width=width, subsequent_indent="    "))
+    labels = ", ".join(metrics.BY_NAME[n].label for n in names)
+    text = f"- : no value in these runs for {labels}{why}"
+    print("\n".join(console.wrap(text, console.width())))
 
 
 def cmd_scenarios(args) -> int:
@@ -112,12 +90,11 @@ def cmd_scenarios(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from . import metrics, output
-    from .output import fmt_number
+    from . import console, metrics, output
     from .run import run
 
     scenario = load(args.scenario)
-    out = Path(args.out or f"results/{scenario.name}-run")
+    out = Path(args.out or output.default_out(f"results/{scenario.name}-run", args.force))
     output.check_out(out, args.force, keep=args.scenario)
     with output.owned(out):  # held until the results are in place
         overrides = {"steps": args.steps} if args.steps else {}
@@ -147,9 +124,19 @@ def cmd_run(args) -> int:
                     [result],
                 ),
             )
-            output.figure(tmp / "outcomes.png", [result], f"{scenario.name}: {result.regime}")
-        for name in metrics.HEADLINE:
-            print(f"{name:32s} {fmt_number(result.summary[name])}")
+            held = console.regimes_held(scenario, args.regime)
+            output.figure(
+                tmp / "outcomes.png", [result], f"{scenario.name}, one run: {held}", scenario
+            )
+        columns = console.width()
+        for line in (
+            f"{scenario.name}: one run, seed {args.seed}, {scenario.params['steps']} months",
+            f"regime held: {held}",
+            "values over the run: ratios of sums over months; quality as a mean over months; "
+            f"independence and market as means over the final year; {console.LEGEND}",
+        ):
+            print("\n".join(console.wrap(line, columns)))
+        print("\n".join(console.summary(result.summary, metrics.HEADLINE, columns)))
         _say_undefined(output.undefined([result]), metrics.HEADLINE)
         print(
             f"gpps run: {scenario.params['steps']} months in {time.perf_counter() - start:.1f}s; "
@@ -160,11 +147,11 @@ def cmd_run(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from . import metrics, output
+    from . import console, metrics, output
     from .compare import arms, case_summary, compare
 
     scenario = load(args.scenario)
-    out = Path(args.out or f"results/{scenario.name}-compare")
+    out = Path(args.out or output.default_out(f"results/{scenario.name}-compare", args.force))
     output.check_out(out, args.force, keep=args.scenario)
     with output.owned(out):  # held until the results are in place
         if args.steps:
@@ -200,12 +187,19 @@ def cmd_compare(args) -> int:
                 tmp / "outcomes.png",
                 comp.results,
                 f"{scenario.name}: regimes compared ({args.replications} replications)",
+                scenario,
             )
-        print(
+            output.final_figure(tmp / "final.png", rows, f"{scenario.name}: final results")
+        columns = console.width()
+        head = [
             f"{scenario.name}: mean [95% interval] over {args.replications} replications, "
-            f"{scenario.params['steps']} months, master seed {args.seed}"
-        )
-        print_table(rows, metrics.HEADLINE)
+            f"{scenario.params['steps']} months, master seed {args.seed}",
+            console.LEGEND,
+        ]
+        if scenario.has_own_regimes:
+            head.insert(1, f"as written: {console.regimes_held(scenario, None)}")
+        print("\n".join(line for text in head for line in console.wrap(text, columns)))
+        print("\n".join(console.comparison(rows, metrics.HEADLINE, columns)))
         _say_undefined(output.undefined(comp.results), metrics.HEADLINE)
         print(
             f"gpps compare: {len(comp.results)} runs in {time.perf_counter() - start:.1f}s; "
@@ -310,27 +304,31 @@ def main(argv=None) -> int:
     """Run the ``gpps`` command; return its exit status (2 on bad input, one line on stderr)."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # named by the command, like its other argument errors
+            commands = next(a for a in parser._actions if a.dest == "command").choices
+            commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exc:  # --help, --version, or a bad argument (already reported)
         return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
+    prog = f"gpps {args.command}"  # as argparse names it in argument errors
     try:
         return args.func(args)
     except InputError as exc:
         message = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
-        print(f"gpps: error: {message}", file=sys.stderr)
+        print(f"{prog}: error: {message}", file=sys.stderr)
         return 2
     except ModuleNotFoundError as exc:
         extra = _EXTRAS.get((exc.name or "").split(".")[0])
         if extra is None:
             raise
         print(
-            f"gpps: error: '{args.command}' needs the package '{exc.name}'; install it with "
+            f"{prog}: error: '{args.command}' needs the package '{exc.name}'; install it with "
             f"pip install 'gpps[{extra}]'",
             file=sys.stderr,
         )
         return 2
     except KeyboardInterrupt:
-        print("gpps: interrupted", file=sys.stderr)
+        print(f"{prog}: interrupted", file=sys.stderr)
         return 130
 
 

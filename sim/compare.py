@@ -100,6 +100,22 @@ def _fmt(x: float) -> str:
     return "-" if x != x else f"{x:.3g}"
 
 
+def _value(row: dict) -> str:
+    """``mean [low, high]``; where the mean is missing, ``n/a`` and why; where only the
+    interval is, the mean and why."""
+    if row["mean"] != row["mean"]:
+        return f"n/a ({metrics.undefined_reason(metrics.BY_NAME[row['outcome']])})"
+    if row["ci_low"] != row["ci_low"]:
+        why = "one replication" if row["n"] < 2 else "one run with a value"
+        return f"{_fmt(row['mean'])} (no interval: {why})"
+    return f"{_fmt(row['mean'])} [{_fmt(row['ci_low'])}, {_fmt(row['ci_high'])}]"
+
+
+def _named(name: str) -> str:
+    """An outcome for a person, with its machine name: ``Quality delivered (`quality_mean`)``."""
+    return f"{metrics.BY_NAME[name].label} (`{name}`)"
+
+
 def case_summary(comp: Comparison) -> str:
     """Markdown: per dimension, which arm does best, with intervals, and whether it is clear."""
     rows = {(r["regime"], r["outcome"]): r for r in comp.table()}
@@ -128,14 +144,15 @@ def case_summary(comp: Comparison) -> str:
             if rows[(a, outcome)]["mean"] == rows[(a, outcome)]["mean"]
         ]
         if len(scored) < 2:
-            lines.append(f"| {dim} | `{outcome}` | - | - | - |")
+            why = f"n/a ({len(scored)} regime{'s' * (len(scored) != 1)} with a value)"
+            lines.append(f"| {dim} | {_named(outcome)} | {why} | n/a | n/a |")
             continue
         scored.sort(key=lambda t: t[0]["mean"], reverse=higher)
         (b, best), (r, second) = scored[0], scored[1]
         diff, lo, hi = comp.paired(outcome, best, second)
 
         def cell(row, name):
-            return f"{name} {_fmt(row['mean'])} [{_fmt(row['ci_low'])}, {_fmt(row['ci_high'])}]"
+            return f"{name} {_value(row)}"
 
         if lo != lo:
             verdict = "n/a: one replication, no interval"
@@ -144,7 +161,7 @@ def case_summary(comp: Comparison) -> str:
         else:
             verdict = f"no: paired difference {_fmt(diff)} [{_fmt(lo)}, {_fmt(hi)}] holds 0"
         lines.append(
-            f"| {dim} | `{outcome}` ({'higher' if higher else 'lower'} is better) | "
+            f"| {dim} | {_named(outcome)}, {'higher' if higher else 'lower'} is better | "
             f"{cell(b, best)} | {cell(r, second)} | {verdict} |"
         )
     lines.append("")
@@ -152,13 +169,16 @@ def case_summary(comp: Comparison) -> str:
     lines.append("")
     from .metrics import HEADLINE
 
-    lines.append("| regime | " + " | ".join(HEADLINE) + " |")
+    arrow = {"higher": " ↑", "lower": " ↓"}
+    lines.append("↑ higher is better, ↓ lower is better.")
+    lines.append("")
+    heads = [
+        f"{_named(o)}, {metrics.BY_NAME[o].unit}{arrow.get(metrics.BY_NAME[o].better, '')}"
+        for o in HEADLINE
+    ]
+    lines.append("| regime | " + " | ".join(heads) + " |")
     lines.append("|---|" + "---|" * len(HEADLINE))
     for a in arms_:
-        cells = [
-            f"{_fmt(rows[(a, o)]['mean'])} [{_fmt(rows[(a, o)]['ci_low'])}, "
-            f"{_fmt(rows[(a, o)]['ci_high'])}]"
-            for o in HEADLINE
-        ]
+        cells = [_value(rows[(a, o)]) for o in HEADLINE]
         lines.append(f"| {a} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

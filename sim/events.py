@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .schema import Column as C
+
 #: The event tables, in the order they are written.
 TABLES = (
     "tenders",
@@ -21,6 +23,132 @@ TABLES = (
     "entries",
     "exits",
 )
+
+_MONTH = C("step", "int", "month", "month of the run (1 = the first)")
+_YEAR = C("year", "int", "year", "year of the run (1 = months 1-12)")
+_LOT = C("lot", "int", "", "lot id (a service line in a community)")
+_BUYER = C("buyer", "str", "", "buyer (government department)")
+_LINE = C("line", "str", "", "service line")
+_COMMUNITY = C("community", "int", "", "community number")
+_PRICE = C(
+    "price",
+    "float",
+    "yuan per unit",
+    "price per unit: a service hour (per post-month under administrative dependence)",
+)  # noqa: E501
+
+#: Columns of each event table, in the order they are written (after ``regime``, ``seed``).
+EVENT_COLUMNS: dict[str, tuple[C, ...]] = {
+    "tenders": (
+        _MONTH,
+        C("tender", "int", "", "tender id"),
+        _BUYER,
+        C("lots", "int", "lots", "lots tendered together"),
+        C("eligible_mean", "float", "organizations", "eligible organizations per lot"),
+        C("bids", "int", "bids", "bids received"),
+        C("cost", "float", "yuan", "the buyer's ex-ante cost of running the tender"),
+    ),
+    "bids": (
+        _MONTH,
+        C("tender", "int", "", "tender id"),
+        _LOT,
+        C("organization", "str", "", "bidder"),
+        _PRICE,
+        C("quality", "float", "0-1", "quality the bid promises"),
+        C("reputation", "float", "0-1", "the bidder's reputation"),
+        C("tie", "float", "0-1", "the bidder's tie to the buyer (0: none)"),
+        C("score", "float", "", "the buyer's score of the bid (higher wins)"),
+        C("won", "bool", "", "whether the bid won the lot"),
+    ),
+    "awards": (
+        _MONTH,
+        C("tender", "int", "", "tender id (empty: awarded without a tender)", nullable=True),
+        _BUYER,
+        _LOT,
+        _LINE,
+        _COMMUNITY,
+        C("provider", "str", "", "provider awarded (empty: no award)", nullable=True),
+        C("arrangement_regime", "str", "", "regime the lot was awarded under"),
+        _PRICE,
+        C(
+            "units",
+            "float",
+            "units per month",
+            "hours per month (posts under administrative dependence)",
+        ),  # noqa: E501
+        C("term", "int", "months", "term of the arrangement"),
+        C("value", "float", "yuan", "price x units x term"),
+        C("bids", "int", "bids", "bids on the lot (0 without a tender)"),
+        C("incumbent", "bool", "", "whether the lot went to its previous provider"),
+    ),
+    "terminations": (
+        _MONTH,
+        _BUYER,
+        _LOT,
+        C("provider", "str", "", "provider whose arrangement ended"),
+        C("arrangement_regime", "str", "", "regime of the arrangement"),
+        C("reason", "str", "", "terminated (for failures) or regime_switch"),
+        C("strikes", "int", "strikes", "failures found before it ended"),
+    ),
+    "grants": (
+        _MONTH,
+        _BUYER,
+        _LOT,
+        C("organization", "str", "", "grantee"),
+        C("amount", "float", "yuan", "the grant over its term"),
+        C("applications", "int", "applications", "applications for the lot"),
+    ),
+    "choices": (
+        _MONTH,
+        _BUYER,
+        _LOT,
+        C("provider", "str", "", "provider chosen"),
+        C("residents", "int", "residents", "residents of the lot who chose it"),
+        C("hours", "float", "hours per month", "hours they are entitled to"),
+        C("reputation", "float", "0-1", "the provider's reputation"),
+        C("skill", "float", "0-1", "the provider's skill"),
+    ),
+    "accounts": (
+        _YEAR,
+        C("organization", "str", "", "organization"),
+        C("origin", "str", "", "founded (by a buyer), grassroots or external"),
+        C("active", "bool", "", "whether it is still active"),
+        C("revenue_government", "float", "yuan", "revenue from the buyers, trailing 12 months"),
+        C("revenue_private", "float", "yuan", "private donations, trailing 12 months"),
+        C("revenue_outside", "float", "yuan", "revenue from outside funders, trailing 12 months"),
+        C("costs", "float", "yuan", "costs, trailing 12 months"),
+        C("surplus", "float", "yuan", "revenue minus costs"),
+        C("cash", "float", "yuan", "reserves at the year's end"),
+        C("staff", "float", "posts", "staff"),
+        C("government_share", "float", "share", "government share of revenue (0 without revenue)"),  # noqa: E501
+        C("reputation", "float", "0-1", "reputation"),
+        C("mission_drift", "float", "0-1", "drift toward its funders' priorities"),
+        C("slack", "float", "share", "slack (cost above the efficient level)"),
+    ),
+    "service_gaps": (
+        _YEAR,
+        _BUYER,
+        _LOT,
+        _LINE,
+        _COMMUNITY,
+        C("need_met", "float", "share", "share of the lot's need served over the year"),
+        C("provider", "str", "", "provider at the year's end (empty: none)", nullable=True),
+    ),
+    "entries": (
+        _MONTH,
+        C("organization", "str", "", "organization that entered"),
+        C("origin", "str", "", "founded, grassroots or external"),
+        _LINE,
+    ),
+    "exits": (
+        _MONTH,
+        C("organization", "str", "", "organization that exited"),
+        C("origin", "str", "", "founded, grassroots or external"),
+        C("cash", "float", "yuan", "reserves when it exited"),
+    ),
+}
+#: Event fields written under another name beside the run's own ``regime`` column.
+RENAMED = {"regime": "arrangement_regime"}
 
 
 @dataclass

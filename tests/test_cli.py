@@ -94,7 +94,12 @@ def test_run_writes_the_expected_files(runs):
     assert len(rows(out / "series.csv")) == STEPS
     (summary,) = rows(out / "summary.csv")
     assert summary["seed"] == "7" and summary["regime"] == "as_written"
-    assert "qa_hours_per_10k_yuan" in stdout
+    head = stdout.splitlines()
+    assert head[0] == f"baseline: one run, seed 7, {STEPS} months"
+    # baseline sets no regime of its own: the default one ran, and the header says which
+    assert head[1] == "regime held: administrative dependence (every buyer)"
+    assert "Quality-adjusted hours per 10,000 yuan" in stdout  # labels, not machine names
+    assert "qa_hours_per_10k_yuan" not in stdout
     assert "results in" in stderr and "s;" in stderr  # timing goes to the console only
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no temp folder left
 
@@ -212,6 +217,13 @@ def test_compare_writes_the_expected_files(compares):
     assert {r["n"] for r in summary} == {str(REPS)}
 
 
+def test_compare_summary_says_why_a_value_is_missing(compares):
+    text = (compares[0][0] / "summary.md").read_text(encoding="utf-8")
+    assert "[-, -]" not in text and "| - |" not in text
+    in_house = next(line for line in text.splitlines() if line.startswith("| in_house |"))
+    assert "n/a (no organization had revenue from the buyers)" in in_house
+
+
 def test_compare_twice_gives_byte_identical_files_whatever_the_workers(compares):
     (a, _, _), (b, _, _) = compares
     fa, fb = files(a), files(b)
@@ -240,7 +252,7 @@ regime = {json.dumps(REGIMES)}
     )
     code, _, err = gpps("sweep", spec, "--workers", 1, "--out", tmp_path / "sweep")
     assert code == 0, err
-    swept = pd.read_parquet(tmp_path / "sweep" / "runs.parquet")
+    swept = pd.read_parquet(tmp_path / "sweep" / "runs")  # the runs dataset, as it is
     compared = pd.read_csv(compares[0][0] / "runs.csv")
     assert len(swept) == len(compared) == len(REGIMES) * REPS
     outcomes = [c for c in compared.columns if c not in ("regime", "seed")]
@@ -264,18 +276,64 @@ def test_compare_metadata(compares):
     assert_portable(out)
 
 
-def test_compare_prints_one_row_per_regime_with_intervals(compares):
+def test_compare_prints_a_table_per_group_with_a_row_per_regime_and_intervals(compares):
+    from sim import metrics
+    from sim.console import regime_label
+
     stdout = compares[0][1]
     lines = stdout.splitlines()
     assert lines[0].startswith("baseline: mean [95% interval]")
-    assert lines[1].split()[0] == "regime"
-    # rows, then a footnote for the "-" cells ("- : no value ...", wrapped lines indented)
-    rows_ = [line for line in lines[2:] if not line.startswith(("- :", "    "))]
-    table = {line.split()[0]: line for line in rows_}
+    assert lines[1] == "↑ higher is better, ↓ lower is better"
+    # per table: a row per regime, named in words, each with an interval where it has a value
+    labels = [regime_label(r) for r in REGIMES]
+    rows_ = [line for line in lines if line.startswith(tuple(labels))]
+    groups = {metrics.BY_NAME[n].group for n in metrics.HEADLINE}
+    tables = [line for line in lines if line.split(" ")[0].lower() in groups]
+    assert len(rows_) == len(tables) * len(REGIMES) and len(tables) >= len(groups)
+    assert all("[" in line and "]" in line for line in rows_ if line.startswith("contract"))
+    words = set(stdout.split())
+    for name in metrics.HEADLINE:  # plain labels (wrapped in their column), not machine names
+        assert set(metrics.BY_NAME[name].label.split()) <= words and name not in stdout
+    # a footnote for the "-" cells ("- : no value ...", wrapped lines indented)
     assert any(line.startswith("- : no value in these runs for") for line in lines)
-    assert sorted(table) == sorted(REGIMES)
-    for line in table.values():
-        assert "[" in line and "]" in line  # an interval, not only a mean
+
+
+@pytest.mark.parametrize("columns", [100, 72])
+def test_run_and_compare_fit_the_terminal(tmp_path, capsys, monkeypatch, columns):
+    """No printed line is wider than COLUMNS, headers and footnotes included (a scenario with
+    a schedule: its own regimes are compared as written too)."""
+    scenario = tmp_path / "switch.toml"
+    scenario.write_text(
+        'name = "switch"\n[params]\nn_residents = 200\nsteps = 4\n'
+        '[[schedule]]\nstep = 2\nregime = "contract"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("COLUMNS", str(columns))
+    for argv in (
+        ["run", scenario, "--out", tmp_path / "r"],
+        ["compare", scenario, "--replications", 2, "--out", tmp_path / "c"],
+    ):
+        assert main([str(a) for a in argv]) == 0
+        out = capsys.readouterr().out
+        assert out.count("\n") > 10
+        wide = [line for line in out.splitlines() if len(line) > columns]
+        assert not wide, wide
+        assert "from month 3 (every buyer)" in " ".join(out.split())  # the regime held
+
+
+def test_the_default_out_is_numbered_when_the_earlier_one_is_taken(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for folder in ("baseline-run", "baseline-run-2"):
+        code, _, err = gpps("run", "baseline", "--steps", 2)
+        assert code == 0, err
+        assert err.strip().endswith(f"results in {Path('results') / folder}"), err
+    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == [
+        "baseline-run",
+        "baseline-run-2",
+    ]
+    code, _, err = gpps("run", "baseline", "--steps", 2, "--force")  # replaces the first
+    assert code == 0 and err.strip().endswith(f"results in {Path('results') / 'baseline-run'}")
+    assert len(list((tmp_path / "results").iterdir())) == 2
 
 
 # -- scenarios -----------------------------------------------------------------------------------

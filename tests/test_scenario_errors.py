@@ -248,7 +248,7 @@ def test_bad_scenario_is_one_line_exit_2_nothing_written(
     path = write(tmp_path, text)
     argv = ["run", str(path), "--steps", "12", "--out", str(results), "--force"]
     line = run_bad(argv, tmp_path, results, capsys)
-    assert line.startswith(f"gpps: error: {path}: "), line
+    assert line.startswith(f"gpps run: error: {path}: "), line
     for fragment in fragments:
         assert fragment in line, (fragment, line)
 

@@ -18,7 +18,7 @@ def main(argv=None) -> int:
     try:
         return args.func(args)
     except InputError as exc:
-        print(f"gpps: error: {exc}", file=sys.stderr)
+        print(f"gpps dashboard: error: {exc}", file=sys.stderr)
         return 2
 
 

@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError, suggest
+from sim.schema import Column as C
+from sim.schema import Table
 from sim.stats import LEVEL, mean_interval
 
 from .discover import discover_section
@@ -27,6 +29,117 @@ from .sensitivity import indices_section
 from .spec import Spec, parse
 from .store import Store
 from .tables import group_label, markdown_table, pyplot
+
+_OUTCOME = C("outcome", "str", "", "outcome name")
+_STATS = (
+    C("mean", "float", "the outcome's", "mean", nullable=True),
+    C("sd", "float", "the outcome's", "standard deviation", nullable=True),
+    C("ci_low", "float", "the outcome's", "95% t interval of the mean, low end", nullable=True),
+    C("ci_high", "float", "the outcome's", "95% t interval of the mean, high end", nullable=True),
+)
+_SWEPT = C("{swept}", "any", "the factor's", "one column per swept factor (its level)")
+_INDICES = {
+    "sobol": ("S1", "S1_conf", "ST", "ST_conf"),
+    "morris": ("mu", "mu_star", "mu_star_conf", "sigma"),
+}
+#: Columns of the PRIM trajectory (``discovery_trajectory.csv``).
+TRAJECTORY = ("coverage", "density", "id", "k", "mass", "mean", "n", "res_dim")
+#: The tables ``gpps analyze`` writes in ``analysis/`` (``sim.schema``).
+TABLES = [
+    Table(
+        "analysis/comparison.csv",
+        "analyze",
+        "One row per combination of the swept factors and outcome, over its successful runs.",
+        (_SWEPT, _OUTCOME, C("n", "int", "runs", "runs with a value"), *_STATS),
+    ),
+    Table(
+        "analysis/differences.csv",
+        "analyze",
+        "Paired differences against the first level of the compared factor (regime if swept), "
+        "matched on sample point, replication and the other swept factors.",
+        (
+            C("{compared}", "any", "", "the compared factor: the level"),
+            C("{others}", "any", "", "one column per other swept factor"),
+            C("reference", "any", "", "the reference level"),
+            _OUTCOME,
+            C("n_pairs", "int", "pairs", "matched pairs"),
+            *_STATS,
+            C("share_above", "float", "share", "share of pairs above 0", nullable=True),
+        ),
+    ),
+    Table(
+        "analysis/failures.csv",
+        "analyze",
+        "Failed runs by error (only when a run failed).",
+        (C("error", "str", "", "the error"), C("runs", "int", "runs", "runs that failed with it")),
+    ),
+    Table(
+        "analysis/response_{outcome}.csv",
+        "analyze",
+        "An outcome against each numeric factor: binned means per group.",
+        (
+            C("factor", "str", "", "the factor on the x axis"),
+            C("group", "str", "", "combination of the other swept factors"),
+            C("x", "float", "the factor's", "bin middle (or the value)"),
+            C("n", "int", "runs", "runs in the bin"),
+            *_STATS,
+        ),
+    ),
+    Table(
+        "analysis/{design}_indices.csv",
+        "analyze",
+        "Sobol (S1, S1_conf, ST, ST_conf) or Morris (mu, mu_star, mu_star_conf, sigma) indices "
+        "per combination, outcome and sampled factor, with 95% confidence half-widths.",
+        (
+            _SWEPT,
+            _OUTCOME,
+            C("factor", "str", "", "sampled factor (empty: skipped, see note)", nullable=True),
+            C("{indices}", "float", "", "the design's indices", nullable=True),
+            C("note", "str", "", "why a combination was skipped", nullable=True),
+        ),
+    ),
+    Table(
+        "analysis/{design}_noise.csv",
+        "analyze",
+        "Per combination and outcome: spread of the point means and the share of their "
+        "variance that is run-to-run noise (sum_S1 for Sobol designs).",
+        (
+            _SWEPT,
+            _OUTCOME,
+            C("mean", "float", "the outcome's", "mean of the point means", nullable=True),
+            C("sd_point_means", "float", "the outcome's", "their s.d.", nullable=True),
+            C("noise_share", "float", "share", "noise share of their variance", nullable=True),
+            C("{sum_S1}", "float", "", "Sobol only: sum of S1", nullable=True),
+        ),
+    ),
+    Table(
+        "analysis/discovery_points.csv",
+        "analyze",
+        "Scenario discovery (--discover): each design point, and whether the comparison holds.",
+        (
+            C("{sampled_values}", "float", "the factor's", "one column per sampled factor"),
+            C("holds", "int", "", "1 where the comparison holds, else 0"),
+        ),
+    ),
+    Table(
+        "analysis/discovery_box.csv",
+        "analyze",
+        "The PRIM box: limits of each restricted factor.",
+        (
+            C("factor", "str", "", "factor"),
+            C("low", "float", "the factor's", "box low end"),
+            C("high", "float", "the factor's", "box high end"),
+            C("full_low", "float", "the factor's", "sampled range, low end"),
+            C("full_high", "float", "the factor's", "sampled range, high end"),
+        ),
+    ),
+    Table(
+        "analysis/discovery_trajectory.csv",
+        "analyze",
+        "PRIM's peeling trajectory: one row per box.",
+        tuple(C(n, "float", "", f"PRIM's {n}", nullable=True) for n in TRAJECTORY),
+    ),
+]
 
 
 def analyze(
@@ -122,7 +235,7 @@ def check_inputs(
     missing = [f.name for f in spec.factors if f.mode != "held" and f.name not in runs]
     if missing:
         raise InputError(
-            f"{store.root / 'runs.parquet'}: no column {missing[0]!r} (a factor of the spec in "
+            f"{store.root / 'runs'}: no column {missing[0]!r} (a factor of the spec in "
             f"{store.manifest_path.name}): the runs are not this sweep's"
         )
     design = store.read_design()

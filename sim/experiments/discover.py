@@ -144,7 +144,11 @@ def discover_section(
         out / "discovery_points.csv", index=False
     )
     found["limits"].to_csv(out / "discovery_box.csv", index=False)
-    found["trajectory"].to_csv(out / "discovery_trajectory.csv", index=False)
+    from .analyze import TRAJECTORY
+
+    found["trajectory"].reindex(columns=list(TRAJECTORY)).to_csv(
+        out / "discovery_trajectory.csv", index=False
+    )
     plt = pyplot()
     traj = found["trajectory"]
     fig, ax = plt.subplots(figsize=(5, 4))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import platform
 import sys
 import time
@@ -92,6 +93,9 @@ def run_sweep(
     design = designs.build(spec)
     store = Store(out)
     first = probe(spec, design, ref, record, store.recorded(spec.hash) if not force else set())
+    # every part has the same columns and types, so that its folder reads as one dataset
+    names = spec.record_final or (first[1]["finals"] if first is not None else ())
+    shape = (list(names), column_types(spec))
     store.lock()
     manifest = None
     try:
@@ -108,13 +112,13 @@ def run_sweep(
             ):
                 manifest = _begin(store, spec, design, resumed, executor=pool.name)
                 if first is not None and first[0].run_id not in done:
-                    _record(store, summary, bar, [first[0]], [first[1]])
+                    _record(store, summary, bar, [first[0]], [first[1]], shape)
                     done = done | {first[0].run_id}
                 size = chunk_size or default_chunk_size(design.n_runs - len(done), pool.parallelism)
                 chunks = chunked(design.runs(skip=done), size)
                 try:
                     for chunk, result in _execute(pool, ref, record, chunks, summary):
-                        _record(store, summary, bar, chunk, result)
+                        _record(store, summary, bar, chunk, result, shape)
                 except ClusterError as exc:
                     summary.seconds = time.perf_counter() - start
                     _finish(store, manifest, summary)
@@ -182,9 +186,11 @@ def probe(spec: Spec, design: Design, ref: str, record: Record, done: set[int]):
     return run, result
 
 
-def _record(store: Store, summary: Summary, bar, chunk: list[Run], result: list[dict]) -> None:
+def _record(
+    store: Store, summary: Summary, bar, chunk: list[Run], result: list[dict], shape=((), {})
+) -> None:
     """Write one chunk's results and count them."""
-    runs, series = tables(chunk, result)
+    runs, series = tables(chunk, result, *shape)
     store.write_part(chunk[0].run_id, runs, series)
     summary.add(runs)
     bar.update(len(chunk))
@@ -240,8 +246,22 @@ def _lose(summary: Summary, chunk: list[Run], exc: BaseException) -> None:
     summary.first_loss = summary.first_loss or f"{type(exc).__name__}: {exc}".splitlines()[0]
 
 
-def tables(chunk: list[Run], results: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One chunk's tidy tables: runs (one row per run) and series (long)."""
+def column_types(spec: Spec) -> dict[str, str]:
+    """dtypes of factor columns whose type a chunk's values alone would not fix: a swept
+    factor mixing integer and fractional levels is float64 in every part."""
+    out = {}
+    for f in spec.swept:
+        numbers = [v for v in f.values if isinstance(v, int | float) and not isinstance(v, bool)]
+        if len(numbers) == len(f.values) and any(isinstance(v, float) for v in numbers):
+            out[f.name] = "float64"
+    return out
+
+
+def tables(
+    chunk: list[Run], results: list[dict], outcomes=(), types: dict | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One chunk's tidy tables: runs (one row per run) and series (long). ``outcomes`` are
+    columns every runs part has (empty where a run failed); ``types`` fixes column dtypes."""
     rows, series = [], {"run_id": [], "outcome": [], "step": [], "value": []}
     for run, res in zip(chunk, results, strict=True):
         row = {
@@ -254,8 +274,11 @@ def tables(chunk: list[Run], results: list[dict]) -> tuple[pd.DataFrame, pd.Data
             "error": res["error"],
             **run.params,
         }
+        params = set(row)
+        for name in outcomes:
+            row[name if name not in params and name not in TRAILER else f"out_{name}"] = math.nan
         for name, value in res["finals"].items():
-            row[name if name not in row and name not in TRAILER else f"out_{name}"] = value
+            row[name if name not in params and name not in TRAILER else f"out_{name}"] = value
         row.update(elapsed_s=res["elapsed_s"], traceback=res["traceback"])
         rows.append(row)
         for name, values in res["series"].items():
@@ -268,6 +291,7 @@ def tables(chunk: list[Run], results: list[dict]) -> tuple[pd.DataFrame, pd.Data
     runs = runs[[c for c in runs.columns if c not in TRAILER] + list(TRAILER)]
     for col in ("error", "traceback"):
         runs[col] = runs[col].astype("string")
+    runs = runs.astype({k: v for k, v in (types or {}).items() if k in runs})
     sdf = pd.DataFrame(series).astype({"run_id": "int64", "step": "int64", "value": "float64"})
     return runs, sdf
 

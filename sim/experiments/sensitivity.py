@@ -90,14 +90,19 @@ def indices_section(
 ) -> str:
     """Write ``{sobol,morris}_indices.csv`` and one bar chart per outcome; return Markdown."""
 
+    from .analyze import _INDICES
+
     table = pd.concat([indices(spec, ok, design, o) for o in outcomes], ignore_index=True)
     csv = f"{spec.design}_indices.csv"
-    table.to_csv(out / csv, index=False)
     swept = [f.name for f in spec.swept]
+    columns = [*swept, "outcome", "factor", *_INDICES[spec.design], "note"]
+    table.reindex(columns=columns).to_csv(out / csv, index=False)  # the declared columns
     spread = pd.concat([noise(spec, ok, o) for o in outcomes], ignore_index=True)
     if spec.design == "sobol" and "S1" in table:
         sums = table.groupby([*swept, "outcome"], sort=False)["S1"].sum(min_count=1)
         spread = spread.merge(sums.rename("sum_S1").reset_index(), how="left")
+    elif spec.design == "sobol":  # every combination skipped: the column, empty
+        spread["sum_S1"] = np.nan
     spread_csv = f"{spec.design}_noise.csv"
     spread.to_csv(out / spread_csv, index=False)
     first, total, conf = (

@@ -4,13 +4,19 @@ Layout of ``results/NAME/``::
 
     manifest.json        spec, spec hash, versions, git revision, sessions, run counts
     design.parquet       the sampled points in unit space (one row per sample_id)
-    runs.parquet         one row per run (after compaction) ...
-    runs/part-*.parquet  ... or per completed chunk while a sweep runs
-    series.parquet       time series, long: run_id, outcome, step, value
-    series/part-*.parquet
+    runs/part-*.parquet  one row per run: one part per completed chunk while a sweep runs,
+                         one part once it is complete (compacted)
+    series/part-*.parquet  time series, long: run_id, outcome, step, value
+    analysis/            what ``gpps analyze`` writes
 
-A part is written to a temporary name and renamed, so ``kill -9`` never leaves a corrupt file.
-The series part of a chunk is written before its runs part: a runs part implies its series.
+``runs/`` and ``series/`` hold Parquet files only, so each folder is a dataset as it is:
+``pd.read_parquet("results/NAME/runs")``, ``pyarrow.parquet.read_table``, ``polars.read_parquet``
+and DuckDB's ``read_parquet`` read it whole. Folders written before this layout (``runs.parquet``
+and ``series.parquet`` beside the manifest) are still read; the next sweep command moves them in.
+
+A part is written to a temporary name in the results folder (outside the datasets) and renamed
+into place, so ``kill -9`` never leaves a corrupt or partial file in a dataset. The series part
+of a chunk is written before its runs part: a runs part implies its series.
 
 Reading checks what it reads: a manifest that is not JSON or lacks a key, a Parquet file that
 cannot be read or lacks a column, is an ``InputError`` naming the file and what is wrong.
@@ -32,6 +38,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.errors import InputError
+from sim.schema import Column as C
+from sim.schema import Table
 
 _TABLES = ("runs", "series")
 #: What a sweep writes into its folder; anything else there is not its own.
@@ -54,14 +62,75 @@ RUNS_COLUMNS = ("run_id", "sample_id", "combo_id", "replication", "seed", "statu
 #: Per-run bookkeeping columns kept at the end of the runs table.
 TRAILER = ("elapsed_s", "traceback")
 
+_ERROR = C("error", "str", "", "the run's error in one line (empty: ok)", nullable=True)
+#: The tables a sweep writes (``sim.schema``).
+TABLES = [
+    Table(
+        "runs/",
+        "sweep",
+        "Dataset: one row per run.",
+        (
+            C("run_id", "int", "", "run id, 0 to runs - 1 (sample, combination, replication)"),
+            C("sample_id", "int", "", "design point (row of design.parquet)"),
+            C("combo_id", "int", "", "combination of the swept factors' levels"),
+            C("replication", "int", "", "replication, from 0"),
+            C("seed", "int", "", "the run's seed, derived from the spec's seed"),
+            C("status", "str", "", "ok or error"),
+            _ERROR,
+            C(
+                "{factor}",
+                "any",
+                "the parameter's (parameter table)",
+                "what the run was given: scenario, steps, and every held, swept and sampled factor",
+            ),
+            C(
+                "{outcome}",
+                "float",
+                "the outcome's (outcome table)",
+                "every outcome the model returned (out_NAME where NAME is also a factor); "
+                "empty for a failed run",
+                nullable=True,
+            ),
+            C("elapsed_s", "float", "seconds", "the run's wall time"),
+            C("traceback", "str", "", "the failed run's traceback", nullable=True),
+        ),
+    ),
+    Table(
+        "series/",
+        "sweep",
+        "Dataset: one row per run, recorded outcome and recorded step (long format).",
+        (
+            C("run_id", "int", "", "run id (runs/)"),
+            C("outcome", "str", "", "the series' name (outcome table, or a component)"),
+            C("step", "int", "", "recorded step: 0 is month 1, k is month 1 + k x record.every"),
+            C("value", "float", "the outcome's", "its value that month", nullable=True),
+        ),
+    ),
+    Table(
+        "design.parquet",
+        "sweep",
+        "One row per design point.",
+        (
+            C("sample_id", "int", "", "design point"),
+            C(
+                "{sampled}",
+                "float",
+                "the parameter's; u_NAME: 0-1",
+                "per sampled factor NAME: its value, then u_NAME, its unit-cube coordinate",
+            ),
+        ),
+    ),
+]
+
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def write_parquet(df: pd.DataFrame, path: Path) -> None:
-    """Write ``df`` to ``path`` atomically (temporary file, fsync, rename)."""
-    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+def write_parquet(df: pd.DataFrame, path: Path, scratch: Path | None = None) -> None:
+    """Write ``df`` to ``path`` atomically (temporary file in ``scratch``, by default beside
+    ``path``, on the same file system; fsync; rename)."""
+    tmp = (scratch or path.parent) / f".tmp-{os.getpid()}-{path.name}"
     table = pa.Table.from_pandas(df, preserve_index=False)
     try:
         with open(tmp, "wb") as fh:
@@ -308,21 +377,25 @@ class Store:
         name = f"part-{first_run_id:010d}.parquet"
         if len(series):
             (self.root / "series").mkdir(exist_ok=True)
-            write_parquet(series, self.root / "series" / name)
+            write_parquet(series, self.root / "series" / name, self.root)
         (self.root / "runs").mkdir(exist_ok=True)
-        write_parquet(runs, self.root / "runs" / name)
+        write_parquet(runs, self.root / "runs" / name, self.root)
 
     def compact(self) -> None:
-        """Merge the parts into ``runs.parquet`` and ``series.parquet``, then drop the parts."""
+        """Merge each table's files into one part (named by its first run id), then drop the
+        others; a run found twice (a compaction cut short) is kept once."""
         for table in _TABLES:
-            parts = self._parts(table)
-            if not parts:
+            files = self._files(table)
+            if len(files) < 2 and all(f.parent.name == table for f in files):
                 continue
-            write_parquet(self.read(table), self.root / f"{table}.parquet")
-            for part in parts:
-                part.unlink()
-            with contextlib.suppress(OSError):
-                (self.root / table).rmdir()
+            df = self.read(table)
+            (self.root / table).mkdir(exist_ok=True)
+            first = int(df["run_id"].min()) if len(df) else 0
+            merged = self.root / table / f"part-{first:010d}.parquet"
+            write_parquet(df, merged, self.root)
+            for path in files:
+                if path != merged:
+                    path.unlink()
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -331,8 +404,9 @@ class Store:
         return sorted(folder.glob("part-*.parquet")) if folder.is_dir() else []
 
     def _files(self, table: str) -> list[Path]:
-        whole = self.root / f"{table}.parquet"
-        return ([whole] if whole.exists() else []) + self._parts(table)
+        """The table's parts, after the single file of the earlier layout if there is one."""
+        legacy = self.root / f"{table}.parquet"
+        return ([legacy] if legacy.exists() else []) + self._parts(table)
 
     def read(self, table: str = "runs") -> pd.DataFrame:
         """The whole table, sorted by run id, without duplicates."""

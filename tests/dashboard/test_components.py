@@ -396,7 +396,7 @@ def test_dashboard_command_reports_bad_input_in_one_line(capsys):
 
     assert main(["no_such_scenario"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("gpps: error: no_such_scenario") and "\n" not in err
+    assert err.startswith("gpps dashboard: error: no_such_scenario") and "\n" not in err
 
 
 def test_dashboard_command_refuses_a_port_in_use(capsys):

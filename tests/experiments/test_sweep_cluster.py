@@ -226,7 +226,8 @@ def test_a_worker_without_the_model_module_is_named_before_any_run(scheduler, tm
         done = run(command + ["--no-progress"], client)
     line = one_line_error(done)
     assert re.fullmatch(
-        r"gpps: error: Dask worker tcp://127\.0\.0\.1:\d+ \(host .+\) cannot import the model "
+        r"gpps sweep: error: Dask worker tcp://127\.0\.0\.1:\d+ \(host .+\) cannot import "
+        r"the model "
         r"module 'cluster_cube' \(ModuleNotFoundError: No module named 'cluster_cube'\); "
         r"install it on every worker or put its folder on the workers' PYTHONPATH "
         r"\(docs/cluster\.md\)",
@@ -250,7 +251,7 @@ def test_a_worker_without_gpps_is_named_before_any_run(scheduler, tmp_path):
         done = run(["gpps", "sweep", spec, "--dask", scheduler, "--no-progress"], tmp_path)
     line = one_line_error(done)
     assert re.fullmatch(
-        r"gpps: error: Dask worker tcp://127\.0\.0\.1:\d+ \(host .+\) cannot import gpps "
+        r"gpps sweep: error: Dask worker tcp://127\.0\.0\.1:\d+ \(host .+\) cannot import gpps "
         r"\(ModuleNotFoundError: No module named 'sim'\); install gpps \S+ on every worker "
         r"\(docs/cluster\.md\)",
         line,
@@ -288,7 +289,7 @@ def test_losing_every_worker_ends_the_sweep_after_the_wait(scheduler, tmp_path):
     assert "Traceback" not in stderr and stdout == ""
     line = stderr.strip().splitlines()[-1]
     m = re.fullmatch(
-        rf"gpps: error: --dask = '{scheduler}': no Dask worker for 5 s \(all workers lost; "
+        rf"gpps sweep: error: --dask = '{scheduler}': no Dask worker for 5 s \(all workers lost; "
         rf"--dask-wait sets this wait\); (\d+)/60 runs recorded in {re.escape(str(out))}, "
         r"the same command resumes the rest",
         line,
@@ -311,7 +312,9 @@ def test_a_wait_that_is_not_positive_is_refused_and_nothing_written(tmp_path, ca
     argv = ["sweep", str(spec), "--dask", "local", "--dask-wait", wait, "--out", str(out)]
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert err == f"gpps: error: --dask-wait = {float(wait):g}: must be a number of seconds > 0\n"
+    assert err == (
+        f"gpps sweep: error: --dask-wait = {float(wait):g}: must be a number of seconds > 0\n"
+    )
     assert not out.exists()
 
 
@@ -385,7 +388,8 @@ def test_a_run_that_kills_its_workers_ends_the_sweep(tmp_path):
     assert done.returncode == 2, done.stderr
     line = done.stderr.strip().splitlines()[-1]
     assert re.fullmatch(
-        r"gpps: error: --dask = 'local': a task killed every Dask worker that ran it \(.+\); a run "
+        r"gpps sweep: error: --dask = 'local': a task killed every Dask worker that ran it "
+        r"\(.+\); a run "
         r"ends its worker's process \(a crash in the model, or out of memory\): see the worker "
         rf"logs; \d/6 runs recorded in {re.escape(str(out))}, the same command resumes the rest",
         line,
@@ -442,7 +446,8 @@ def test_a_worker_without_the_model_that_joins_later_ends_the_sweep(scheduler, t
     assert "Traceback" not in stderr and stdout == ""
     line = stderr.strip().splitlines()[-1]
     m = re.fullmatch(
-        r"gpps: error: Dask worker tcp://127\.0\.0\.1:\d+ \(host .+\) cannot import the model "
+        r"gpps sweep: error: Dask worker tcp://127\.0\.0\.1:\d+ \(host .+\) cannot import "
+        r"the model "
         r"module 'cluster_nap' \(ModuleNotFoundError: No module named 'cluster_nap'\); install "
         r"it on every worker or put its folder on the workers' PYTHONPATH \(docs/cluster\.md\); "
         rf"(\d+)/200 runs recorded in {re.escape(str(out.relative_to(client)))}, the same "
@@ -491,7 +496,7 @@ def test_losing_the_scheduler_ends_the_sweep_after_the_wait(tmp_path):
     assert stdout == ""
     line = stderr.strip().splitlines()[-1]
     assert re.fullmatch(
-        rf"gpps: error: --dask = '{address}': lost the scheduler for 5 s \(.+\); "
+        rf"gpps sweep: error: --dask = '{address}': lost the scheduler for 5 s \(.+\); "
         rf"\d+/60 runs recorded in {re.escape(str(out))}, the same command resumes the rest",
         line,
     ), line

@@ -99,7 +99,7 @@ def test_kill_9_then_the_same_command_finishes_only_the_missing_runs(tmp_path, w
 def test_resume_skips_done_runs_and_cleans_temporaries(tmp_path):
     spec, out = load(write(tmp_path, n=8)), tmp_path / "r"
     first = run_sweep(spec, out, workers=1, progress=False)
-    (out / "runs").mkdir()
+    (out / ".tmp-123-part-0000000008.parquet").write_bytes(b"half a file")
     (out / "runs" / ".tmp-123-part-0000000000.parquet").write_bytes(b"half a file")
     second = run_sweep(spec, out, workers=1, progress=False)
     assert first.ran == 8 and second.ran == 0 and second.already == 8

@@ -41,7 +41,7 @@ def assert_refused(argv, capsys, watch: Path, match: str | None = None) -> str:
     lines = err.strip().splitlines()
     assert code == 2, (code, out, err)
     assert len(lines) == 1, err
-    assert lines[0].startswith("gpps: error: "), err
+    assert lines[0].startswith(f"gpps {argv[0]}: error: "), err
     assert "Traceback" not in err + out
     if match is not None:
         assert match in lines[0], lines[0]

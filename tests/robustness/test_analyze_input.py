@@ -52,6 +52,14 @@ def results(tmp_path_factory):
     return out
 
 
+def table_file(root: Path, table: str) -> Path:
+    """The file holding ``table``: the runs dataset's one part (compacted), or the design."""
+    if table == "design":
+        return root / "design.parquet"
+    (part,) = (root / table).glob("part-*.parquet")
+    return part
+
+
 class Copy:
     """A fresh copy of the results folder (hypothesis runs many examples per test)."""
 
@@ -86,7 +94,7 @@ def test_the_copy_analyzes_and_replaces_its_analysis_whole(results, capsys):
 @given(table=st.sampled_from(["runs", "design"]), cut=st.floats(0.0, 0.999))
 def test_a_truncated_parquet_file_is_refused(results, capsys, table, cut):
     with Copy(results) as c:
-        path = c.root / f"{table}.parquet"
+        path = table_file(c.root, table)
         data = path.read_bytes()
         path.write_bytes(data[: int(len(data) * cut)])
         refused(capsys, c, f"{path}: not a readable Parquet file")
@@ -96,7 +104,7 @@ def test_a_truncated_parquet_file_is_refused(results, capsys, table, cut):
 @given(table=st.sampled_from(["runs", "design"]), data=st.binary(max_size=2000))
 def test_a_random_parquet_file_is_refused(results, capsys, table, data):
     with Copy(results) as c:
-        path = c.root / f"{table}.parquet"
+        path = table_file(c.root, table)
         path.write_bytes(data)
         refused(capsys, c, f"{path}: not a readable Parquet file")
 
@@ -104,8 +112,9 @@ def test_a_random_parquet_file_is_refused(results, capsys, table, data):
 @pytest.mark.parametrize("table, other", [("runs", "design"), ("design", "runs")])
 def test_another_table_in_place_of_one_is_refused(results, capsys, table, other):
     with Copy(results) as c:
-        shutil.copy(c.root / f"{other}.parquet", c.root / f"{table}.parquet")
-        refused(capsys, c, f"{table}.parquet: ")
+        path = table_file(c.root, table)
+        shutil.copy(table_file(c.root, other), path)
+        refused(capsys, c, f"{path}: ")
 
 
 def test_a_missing_design_file_is_refused(results, capsys):
@@ -190,7 +199,7 @@ def test_a_threshold_outside_zero_to_one_is_refused(results, capsys, value):
     with Copy(results) as c:
         line = refused(capsys, c, "allowed: a number in (0, 1]", "--discover", DISCOVER,
                        f"--threshold={value}")  # fmt: skip
-        assert line.startswith("gpps: error: --threshold = ")
+        assert line.startswith("gpps analyze: error: --threshold = ")
 
 
 @SETTINGS
@@ -218,7 +227,7 @@ def test_a_malformed_comparison_is_refused(results, capsys, text):
         if code == 0:  # hypothesis found a well-formed comparison of this sweep
             return
         assert code == 2 and len(err.strip().splitlines()) == 1, err
-        assert err.startswith("gpps: error: --discover"), err
+        assert err.startswith("gpps analyze: error: --discover"), err
         assert snapshot(c.tmp) == before
 
 

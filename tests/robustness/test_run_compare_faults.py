@@ -25,12 +25,12 @@ def gpps(*argv) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def one_line_error(code: int, err: str) -> str:
-    """The error line (progress lines of the runs may come before it)."""
+def one_line_error(code: int, err: str, command: str) -> str:
+    """The error line of ``gpps COMMAND`` (progress lines of the runs may come before it)."""
     assert code == 2, err
     assert "Traceback" not in err
     lines = [line for line in err.strip().splitlines() if not line.startswith("compare: ")]
-    assert len(lines) == 1 and lines[0].startswith("gpps: error: "), err
+    assert len(lines) == 1 and lines[0].startswith(f"gpps {command}: error: "), err
     return lines[0]
 
 
@@ -43,7 +43,7 @@ def test_a_second_command_writing_the_same_folder_is_refused(tmp_path):
     with open(tmp_path / ".cmp.lock", "a+") as held:
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running compare holds it
         code, _, err = gpps("compare", *SMALL, "--out", out)
-    assert "another gpps command is writing" in one_line_error(code, err)
+    assert "another gpps command is writing" in one_line_error(code, err, "compare")
     assert not out.exists()
 
 
@@ -78,7 +78,7 @@ def test_a_full_or_read_only_disk_is_one_line_and_keeps_earlier_results(
 
     monkeypatch.setattr(output, "write_csv", failing)
     code, _, err = gpps(*command, "--out", out, "--force")
-    line = one_line_error(code, err)
+    line = one_line_error(code, err, command[0])
     assert "cannot write" in line and "earlier results are kept" in line
     assert files(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["res"]
@@ -96,7 +96,7 @@ def test_an_unwritable_place_is_refused_before_any_run(tmp_path, monkeypatch):
         output.os, "access", lambda p, mode: False if Path(p) == tmp_path else real_access(p, mode)
     )
     code, _, err = gpps("compare", *SMALL, "--out", tmp_path / "new" / "cmp")
-    assert "permission denied" in one_line_error(code, err)
+    assert "permission denied" in one_line_error(code, err, "compare")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -112,7 +112,8 @@ def test_a_world_without_need_says_which_outcomes_have_no_value_and_why(tmp_path
     out = tmp_path / "res"
     code, stdout, err = gpps("run", scenario, "--regime", "contract", "--out", out)
     assert code == 0, err
-    assert "no value in these runs for" in stdout and "need_met_share" in stdout
+    footnote = " ".join(stdout.split("- : ", 1)[1].split())  # the footnote, unwrapped
+    assert footnote.startswith("no value in these runs for") and "Share of need met" in footnote
     undefined = json.loads((out / "metadata.json").read_text(encoding="utf-8"))["undefined"]
     assert undefined["contract"]["need_met_share"] == "need total was 0 in every month"
     assert "provider_gov_share_mean" in undefined["contract"]

@@ -301,7 +301,7 @@ def test_a_folder_holding_other_files_needs_force(tmp_path, capsys, other):
     assert_refused(argv, capsys, tmp_path, "holds files that are not results of a sweep")
     code, _, err = run_cli([*argv, "--force"], capsys)
     assert code == 0, err
-    assert (out / other).exists() and (out / "runs.parquet").is_file()
+    assert (out / other).exists() and len(list((out / "runs").glob("part-*.parquet"))) == 1
 
 
 def test_another_specs_results_need_force_and_stay_intact(done, tmp_path, capsys):
@@ -365,7 +365,7 @@ def test_any_spec_mutant_is_valid_or_refused_in_one_line_and_writes_nothing(
     assert "Traceback" not in out + err
     assert code in (0, 2), (code, err)
     if code == 2:
-        assert len(err.strip().splitlines()) == 1 and err.startswith("gpps: error: "), err
+        assert len(err.strip().splitlines()) == 1 and err.startswith("gpps sweep: error: "), err
     else:
         assert "estimate:" in out
     assert snapshot(tmp_path) == before
