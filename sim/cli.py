@@ -160,14 +160,33 @@ def cmd_compare(args) -> int:
             if arm is not None:
                 scenario.with_overrides({"regime": arm})
         start = time.perf_counter()
-        comp = compare(scenario, args.replications, args.seed, workers=args.workers, dask=args.dask)
+        draws, robust = None, []
+        if args.posterior:
+            from .calibration import posterior
+
+            frame, free = posterior.read(args.posterior)
+            for name in free:  # each drawn parameter must be valid in this scenario
+                scenario.with_overrides({name: frame[name].iloc[0].item()})
+            draws = posterior.draws(frame, free, args.replications, args.seed)
+            reps = args.replications * args.per_draw
+        else:
+            reps = args.replications
+        comp = compare(scenario, reps, args.seed, workers=args.workers, dask=args.dask, draws=draws)
         rows = comp.table()
+        if draws:
+            robust = posterior.robustness(comp, args.per_draw)
         with output.atomic_dir(out) as tmp:
+            if draws:
+                output.write_csv(tmp / "robustness.csv", robust)
             output.write_csv(tmp / "runs.csv", output.run_rows(comp.results))
             output.write_csv(tmp / "summary.csv", rows)
             output.write_csv(tmp / "series.csv", output.series_rows(comp.results))
             output.write_events(tmp, comp.results)
-            (tmp / "summary.md").write_text(case_summary(comp), encoding="utf-8")
+            summary = case_summary(comp)
+            if draws:
+                summary += posterior.summary_text(robust, args.posterior, args.replications,
+                                                  args.per_draw)  # fmt: skip
+            (tmp / "summary.md").write_text(summary, encoding="utf-8")
             output.write_json(
                 tmp / "metadata.json",
                 output.metadata(
@@ -176,9 +195,11 @@ def cmd_compare(args) -> int:
                     {
                         "command": "compare",
                         "scenario": output.portable(args.scenario),
-                        "replications": args.replications,
+                        "replications": reps,
                         "master_seed": args.seed,
                         "steps": scenario.params["steps"],
+                        "posterior": output.portable(args.posterior),
+                        "posterior_draws": draws,
                     },
                     comp.results,
                 ),
@@ -186,14 +207,20 @@ def cmd_compare(args) -> int:
             output.figure(
                 tmp / "outcomes.png",
                 comp.results,
-                f"{scenario.name}: regimes compared ({args.replications} replications)",
+                f"{scenario.name}: regimes compared ({reps} replications)",
                 scenario,
             )
             output.final_figure(tmp / "final.png", rows, f"{scenario.name}: final results")
         columns = console.width()
         head = [
-            f"{scenario.name}: mean [95% interval] over {args.replications} replications, "
-            f"{scenario.params['steps']} months, master seed {args.seed}",
+            f"{scenario.name}: mean [95% interval] over {reps} replications, "
+            f"{scenario.params['steps']} months, master seed {args.seed}"
+            + (
+                f", parameters from {args.posterior} ({args.replications} draws × "
+                f"{args.per_draw} runs)"
+                if draws
+                else ""
+            ),
             console.LEGEND,
         ]
         if scenario.has_own_regimes:
@@ -201,6 +228,8 @@ def cmd_compare(args) -> int:
         print("\n".join(line for text in head for line in console.wrap(text, columns)))
         print("\n".join(console.comparison(rows, metrics.HEADLINE, columns)))
         _say_undefined(output.undefined(comp.results), metrics.HEADLINE)
+        if draws:
+            print("\n".join(posterior.console_lines(robust, metrics.HEADLINE, columns)))
         print(
             f"gpps compare: {len(comp.results)} runs in {time.perf_counter() - start:.1f}s; "
             f"results in {out}",
@@ -273,7 +302,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--replications",
         type=_positive("--replications", 10_000),
         default=10,
-        help="replications per regime (default 10)",
+        help="replications per regime (default 10); with --posterior, posterior draws",
+    )
+    p.add_argument(
+        "--posterior",
+        metavar="FOLDER",
+        default=None,
+        help="draw the free parameters of each replication from a calibration's posterior "
+        "(its folder or posterior.parquet)",
+    )
+    p.add_argument(
+        "--per-draw",
+        type=_positive("--per-draw", 1000),
+        default=4,
+        help="with --posterior: runs per draw and regime (default 4)",
     )
     p.set_defaults(func=cmd_compare)
 

@@ -61,14 +61,19 @@ class Comparison:
         return rows
 
 
-def plan(scenario: Scenario, replications: int, seed: int) -> tuple[list[int], list[Task]]:
+def plan(
+    scenario: Scenario, replications: int, seed: int, draws: list[dict] | None = None
+) -> tuple[list[int], list[Task]]:
     """The seeds and the runs of a comparison: every arm × replication, replication ``k``
-    with the same seed in every arm (common random numbers), arm by arm."""
+    with the same seed in every arm (common random numbers), arm by arm. With ``draws``
+    (parameter sets, e.g. from a posterior), replication ``k`` also takes
+    ``draws[k * len(draws) // replications]``'s values, in every arm."""
     seeds = replication_seeds(seed, replications)
+    per = [draws[k * len(draws) // replications] if draws else {} for k in range(replications)]
     tasks = [
-        Task({"scenario": scenario, "regime": arm, "label": arm or "as_written"}, s)
+        Task({"scenario": scenario, "regime": arm, "label": arm or "as_written", **per[k]}, s)
         for arm in arms(scenario)
-        for s in seeds
+        for k, s in enumerate(seeds)
     ]
     return seeds, tasks
 
@@ -80,9 +85,10 @@ def compare(
     progress: bool = True,
     workers: int | None = 1,
     dask: str | None = None,
+    draws: list[dict] | None = None,
 ) -> Comparison:
     """Run every arm × replication (``plan``) on ``workers`` processes or a Dask cluster."""
-    seeds, tasks = plan(scenario, replications, seed)
+    seeds, tasks = plan(scenario, replications, seed, draws)
     show = console_progress("compare") if progress else None
     results = replicate("sim.run:run", tasks, workers=workers, dask=dask, progress=show)
     return Comparison(scenario, seeds, results)

@@ -8,7 +8,9 @@ read every file written and ``check`` it against its table.
 A column named ``{placeholder}`` stands for a run of columns: ``{outcome}`` one per outcome
 (``sim.metrics.OUTCOMES``, or a sweep model's own), ``{component}`` one per per-month
 component (``sim.metrics.COMPONENTS``), ``{factor}`` one per factor of a sweep's spec,
-``{u_factor}`` one per sampled factor (its unit-cube coordinate).
+``{u_factor}`` one per sampled factor (its unit-cube coordinate); in a calibration's
+populations ``{parameter}`` one per free parameter, ``{unit_parameter}`` its unit-cube
+coordinate (``unit_NAME``) and ``{simulated}`` one per target (``sim_K_MEASURE``).
 """
 
 from __future__ import annotations
@@ -92,9 +94,10 @@ def _mismatch(values, column: Column) -> str | None:
 def tables() -> list[Table]:
     """Every table gpps writes, in the order ``docs/results.md`` lists them."""
     from . import output
+    from .calibration import engine, posterior
     from .experiments import analyze, store
 
-    return [*output.TABLES, *store.TABLES, *analyze.TABLES]
+    return [*output.TABLES, *posterior.TABLES, *store.TABLES, *analyze.TABLES, *engine.TABLES]
 
 
 def find(path: str, *commands: str) -> Table:
@@ -103,7 +106,9 @@ def find(path: str, *commands: str) -> Table:
     import fnmatch
 
     for t in tables():
-        pattern = t.path.replace("{outcome}", "*").replace("{table}", "*").replace("{design}", "*")
+        pattern = t.path
+        for holder in ("{outcome}", "{table}", "{design}", "{n}"):
+            pattern = pattern.replace(holder, "*")
         if fnmatch.fnmatch(path, pattern) and (not commands or set(commands) & set(t.commands)):
             return t
     raise KeyError(path)

@@ -145,6 +145,23 @@ def test_calibrate_command_runs_a_shipped_case_end_to_end(tmp_path, capsys):
     assert "generation 0" in capsys.readouterr().err
     assert main(args) == 0  # complete: nothing to do, nothing lost
     assert (out / "report.md").read_text(encoding="utf-8") == text
+    # every table written has its declared columns and types
+    from sim.schema import find
+
+    free = ["bid_capacity", "bid_staff_days", "capacity_share", "initial_reserve_months"]
+    cal = load("jiangxi_2006")
+    expand = {
+        "{parameter}": free,
+        "{unit_parameter}": [f"unit_{n}" for n in free],
+        "{simulated}": [f"sim_{k}_{t.measure}" for k, (_, t) in enumerate(cal.targets)],
+    }
+    files = [
+        p.relative_to(out).as_posix() for p in out.rglob("*") if p.suffix in (".csv", ".parquet")
+    ]
+    assert {"history.csv", "predictive.csv", "posterior.parquet"} <= set(files)
+    for name in files:
+        read = pd.read_parquet if name.endswith(".parquet") else pd.read_csv
+        find(name, "calibrate").check(read(out / name), expand)
 
 
 GOOD = {
@@ -199,7 +216,7 @@ def test_bad_targets_get_one_line(change, message):
 def test_calibrate_command_bad_input_exits_2_without_traceback(tmp_path, capsys):
     assert main(["calibrate", str(tmp_path / "missing.toml")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("gpps: error: ") and "no such targets file" in err
+    assert err.startswith("gpps calibrate: error: ") and "no such targets file" in err
     bad = tmp_path / "bad.toml"
     bad.write_text("free = [", encoding="utf-8")
     assert main(["calibrate", str(bad)]) == 2
@@ -227,3 +244,58 @@ def test_shipped_targets_files_load_and_name_sourced_figures():
     for name in files:
         cal = load(name)
         assert all(t.confidence == "seen" and t.source for _, t in cal.targets)
+
+
+def test_compare_with_a_posterior_draws_parameters_and_says_which_conclusions_are_robust(
+    tmp_path, capsys
+):
+    from sim.calibration import posterior
+    from sim.schema import find
+
+    frame = pd.DataFrame(
+        {
+            "shading_aversion": [0.5, 3.0],
+            "unit_shading_aversion": [0.28, 0.84],
+            "weight": [0.5, 0.5],
+            "distance": [0.0, 0.0],
+        }
+    )
+    post = tmp_path / "posterior.parquet"
+    frame.to_parquet(post, index=False)
+    out = tmp_path / "cmp"
+    args = ["compare", "baseline", "--steps", "12", "--replications", "4", "--per-draw", "2",
+            "--posterior", str(post), "--out", str(out)]  # fmt: skip
+    assert main(args) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "4 draws × 2 runs" in text and "share of posterior draws" in text
+    runs = pd.read_csv(out / "runs.csv")
+    assert len(runs) == 8 * runs["regime"].nunique()
+    # each replication's parameters come from a draw, the same in every regime
+    draws = posterior.draws(frame, ["shading_aversion"], 4, 20260501)
+    assert {d["shading_aversion"] for d in draws} <= {0.5, 3.0}
+    robust = pd.read_csv(out / "robustness.csv")
+    find("robustness.csv", "compare --posterior").check(robust)
+    assert set(robust["regime"]) == set(runs["regime"]) - {"administrative_dependence"}
+    assert robust["share_favouring_regime"].between(0, 1).all()
+    for _, r in robust.iterrows():
+        share = r["share_favouring_regime"]
+        assert r["conclusion"].startswith("robust") == (share >= 0.9 or share <= 0.1)
+    assert "Conclusions over the posterior" in (out / "summary.md").read_text(encoding="utf-8")
+    # a bad posterior is one line, exit 2
+    assert (
+        main(["compare", "--posterior", str(tmp_path / "nothing"), "--out", str(tmp_path / "x")])
+        == 2
+    )
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_a_posterior_draw_sets_every_arm_of_a_replication_alike():
+    from sim.compare import plan
+    from sim.scenario import load as load_scenario
+
+    draws = [{"shading_aversion": 0.5}, {"shading_aversion": 3.0}]
+    seeds, tasks = plan(load_scenario("baseline"), 4, 1, draws)
+    by_seed = {}
+    for t in tasks:
+        by_seed.setdefault(t.seed, set()).add(t.params["shading_aversion"])
+    assert [by_seed[s] for s in seeds] == [{0.5}, {0.5}, {3.0}, {3.0}]

@@ -30,10 +30,80 @@ from ..errors import InputError
 from ..experiments.executors import open_executor
 from ..experiments.seeds import run_seed
 from ..output import owned, write_csv
+from ..schema import Column as C
+from ..schema import Table
 from . import abc
 from .targets import Calibration
 
 PREDICTIVE_DRAWS = 100
+
+_POPULATION = (
+    C("{parameter}", "float", "the parameter's", "each free parameter's value (integers rounded)"),
+    C("{unit_parameter}", "float", "0-1", "its position in the unit cube (the prior is uniform)"),
+    C("weight", "float", "share", "importance weight; the weights of a population sum to 1"),
+    C("distance", "float", "distance units", "distance of its run from the targets"),
+    C("{simulated}", "float", "the measure's", "each target's simulated value (target order)",
+      nullable=True),
+)  # fmt: skip
+#: The tables ``gpps calibrate`` writes (``sim.schema``).
+TABLES = [
+    Table("generations/gen_{n}.parquet", "calibrate", "One population of ABC-SMC.", _POPULATION),
+    Table("posterior.parquet", "calibrate", "The last complete population.", _POPULATION),
+    Table(
+        "history.csv",
+        "calibrate",
+        "One row per generation.",
+        (
+            C("generation", "int", "", "0 = drawn from the prior"),
+            C(
+                "epsilon",
+                "float",
+                "distance units",
+                "tolerance; empty for generation 0",
+                nullable=True,
+            ),
+            C("simulations", "int", "runs", "runs made for this generation"),
+            C("accepted", "int", "particles", "particles kept"),
+            C("acceptance_rate", "float", "share", "accepted / simulations"),
+            C("ess", "float", "particles", "effective sample size, 1 / sum of squared weights"),
+        ),
+    ),  # fmt: skip
+    Table(
+        "predictive.csv",
+        "calibrate",
+        "One row per target: the posterior predictive check.",
+        (
+            C("case", "str", "", "the case's scenario"),
+            C("target", "str", "", "the target's name"),
+            C("measure", "str", "", "the measure of a run that matches it"),
+            C(
+                "observed_low",
+                "float",
+                "the measure's",
+                "the observed figure, or its range's low end (empty: none)",
+                nullable=True,
+            ),
+            C(
+                "observed_high",
+                "float",
+                "the measure's",
+                "the observed figure, or its range's high end (empty: none)",
+                nullable=True,
+            ),
+            C(
+                "predictive_5",
+                "float",
+                "the measure's",
+                "5% quantile of the posterior predictive",
+                nullable=True,
+            ),
+            C("predictive_50", "float", "the measure's", "median", nullable=True),
+            C("predictive_95", "float", "the measure's", "95% quantile", nullable=True),
+            C("covered_90", "bool", "", "whether the 90% interval meets the observed figure"),
+            C("source", "str", "", "where the figure comes from"),
+        ),
+    ),  # fmt: skip
+]
 
 
 def _config(cal: Calibration, settings: abc.Settings) -> dict:
@@ -240,7 +310,8 @@ def posterior_predictive(cal, sampler, gen, settings) -> list[dict]:
                 "case": case.scenario,
                 "target": target.name,
                 "measure": target.measure,
-                "observed": target.describe(),
+                "observed_low": target.low if math.isfinite(target.low) else None,
+                "observed_high": target.high if math.isfinite(target.high) else None,
                 "predictive_5": float(q5),
                 "predictive_50": float(q50),
                 "predictive_95": float(q95),

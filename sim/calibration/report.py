@@ -118,9 +118,10 @@ def write_report(out: Path, cal: Calibration, posterior, history, predictive, wh
         "| case | target | observed | predictive 90% interval (median) | covered | source |",
         "|---|---|---|---|---|---|",
     ]
-    for r in predictive:
+    observed = [t.describe() for _, t in cal.targets]
+    for r, obs in zip(predictive, observed, strict=True):
         lines.append(
-            f"| {r['case']} | {r['target']} (`{r['measure']}`) | {r['observed']} | "
+            f"| {r['case']} | {r['target']} (`{r['measure']}`) | {obs} | "
             f"[{_fmt(r['predictive_5'])}, {_fmt(r['predictive_95'])}] "
             f"({_fmt(r['predictive_50'])}) | {'yes' if r['covered_90'] else '**no**'} | "
             f"{r['source']} |"
