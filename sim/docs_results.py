@@ -26,12 +26,15 @@ generates. Files of `gpps run` and `gpps compare` are CSV (UTF-8, a header row, 
 a value is undefined); a sweep's are Parquet. A column named `{{placeholder}}` stands for several:
 `{outcome}` one per outcome (the outcome table below, or a sweep model's own), `{component}` one
 per monthly component, `{factor}` one per parameter a sweep run is given, `{sampled}` a sampled
-factor's value and `u_NAME` coordinate, `{swept}` one per swept factor.
+factor's value and `u_NAME` coordinate, `{swept}` one per swept factor; in a calibration's
+populations `{parameter}` one per free parameter, `{unit_parameter}` its unit-cube coordinate
+`unit_NAME`, `{simulated}` one per target, `sim_K_MEASURE`.
 
 Besides these tables a folder holds `metadata.json` (`run`, `compare`: version, scenario, every
 parameter, seeds, the command, and under `undefined` the outcomes without a value per regime and
-why) or `manifest.json` (`sweep`: the spec, its hash, versions, sessions, run counts),
-`summary.md` or `analysis/report.md`, and PNG figures.
+why) or `manifest.json` (`sweep`: the spec, its hash, versions, sessions, run counts), or a
+calibration's `metadata.json` (targets, free parameters and priors, settings, status),
+`summary.md`, `analysis/report.md` or a calibration's `report.md`, and PNG figures.
 
 ## Reading the results
 
@@ -54,6 +57,10 @@ COMMANDS = {
     "compare": "`gpps compare`: `results/SCENARIO-compare/`",
     "sweep": "`gpps sweep`: `results/NAME/`",
     "analyze": "`gpps analyze`: `results/NAME/analysis/`",
+    "compare --posterior": "`gpps compare --posterior`: also in `results/SCENARIO-compare/`",
+    "calibrate": "`gpps calibrate`: `results/CASE-calibration/`",
+    "calibrate --synthetic": "`gpps calibrate --synthetic`: `results/CASE-synthetic/` (and a "
+    "calibration folder per data set, `dataset_NN/`)",
 }
 
 

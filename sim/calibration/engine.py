@@ -103,6 +103,21 @@ TABLES = [
             C("source", "str", "", "where the figure comes from"),
         ),
     ),  # fmt: skip
+    Table(
+        "synthetic.csv",
+        "calibrate --synthetic",
+        "One row per synthetic data set and free parameter.",
+        (
+            C("dataset", "int", "", "the data set's number"),
+            C("parameter", "str", "", "the free parameter"),
+            C("truth", "float", "the parameter's", "the value the data were made with"),
+            C("low_5", "float", "the parameter's", "posterior 5% quantile"),
+            C("high_95", "float", "the parameter's", "posterior 95% quantile"),
+            C("covered", "bool", "", "whether the 90% interval holds the truth"),
+            C("width_ratio", "float", "share", "posterior 90% width over the prior's"),
+            C("declared_informed", "bool", "", "whether the targets file declares it informed"),
+        ),
+    ),
 ]
 
 
