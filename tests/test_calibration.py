@@ -319,3 +319,22 @@ def test_a_small_synthetic_case_recovers_its_known_values(tmp_path):
     find("synthetic.csv", "calibrate --synthetic").check(syn)
     assert set(syn["parameter"]) == set(cal.free)
     assert (syn["low_5"] <= syn["high_95"]).all()
+
+
+@pytest.mark.parametrize("wins, verdict", [(9, "robust: contract better"), (1,
+    "robust: administrative_dependence better"), (5, "not robust")])  # fmt: skip
+def test_a_conclusion_is_robust_at_nine_draws_in_ten_either_way(wins, verdict):
+    from sim.calibration import posterior
+    from sim.compare import Comparison
+    from sim.run import RunResult
+
+    seeds = list(range(10))
+
+    def result(regime, seed, value):
+        return RunResult(seed, "s", regime, {}, {}, {"qa_hours_per_10k_yuan": value})
+
+    results = [result("administrative_dependence", s, 1.0) for s in seeds]
+    results += [result("contract", s, 2.0 if s < wins else 0.5) for s in seeds]
+    rows = posterior.robustness(Comparison(None, seeds, results), 1, ["qa_hours_per_10k_yuan"])
+    assert len(rows) == 1 and rows[0]["share_favouring_regime"] == wins / 10
+    assert rows[0]["conclusion"] == verdict

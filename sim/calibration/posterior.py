@@ -21,7 +21,8 @@ from ..schema import Column as C
 from ..schema import Table
 
 REFERENCE = "administrative_dependence"
-ROBUST = 0.9
+ROBUST = 0.9  # a conclusion is robust at a share >= ROBUST or <= NOT_ROBUST
+NOT_ROBUST = 0.1
 
 #: The table ``gpps compare --posterior`` adds (``sim.schema``).
 TABLES = [
@@ -137,7 +138,7 @@ def robustness(comp, per_draw: int, outcomes=None) -> list[dict]:
                 f"robust: {arm} better"
                 if share >= ROBUST
                 else f"robust: {REFERENCE} better"
-                if share <= 1 - ROBUST
+                if share <= NOT_ROBUST
                 else "not robust"
             )
             rows.append(
@@ -166,7 +167,7 @@ def summary_text(rows: list[dict], ref: str, draws: int, per_draw: int) -> str:
         f"Parameters drawn from `{ref}`: {draws} draws, {per_draw} runs each under every regime "
         "(common random numbers within a draw). For each outcome with a better direction, the "
         f"share of draws in which the mean paired difference against {REFERENCE} favours the "
-        f"regime; **robust** when at least {ROBUST:.0%} or at most {1 - ROBUST:.0%} of draws "
+        f"regime; **robust** when at least {ROBUST:.0%} or at most {NOT_ROBUST:.0%} of draws "
         "agree.",
         "",
         "| outcome | regime | mean difference | share of draws favouring the regime | conclusion |",
