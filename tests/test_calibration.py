@@ -338,3 +338,46 @@ def test_a_conclusion_is_robust_at_nine_draws_in_ten_either_way(wins, verdict):
     rows = posterior.robustness(Comparison(None, seeds, results), 1, ["qa_hours_per_10k_yuan"])
     assert len(rows) == 1 and rows[0]["share_favouring_regime"] == wins / 10
     assert rows[0]["conclusion"] == verdict
+
+
+def test_a_pooled_calibration_runs_every_case_with_the_same_parameters(tmp_path):
+    """Two cases in one targets file share the free parameters: each particle runs both (with
+    the same seed) and the distance covers both cases' targets."""
+    text = """
+free = ["bid_capacity"]
+[[case]]
+scenario = "jiangxi_2006"
+steps = 2
+[[case.target]]
+name = "bidders"
+measure = "bidders_first_tender"
+value = 9
+source = "test"
+confidence = "seen"
+[[case]]
+scenario = "thin_market"
+steps = 2
+[[case.target]]
+name = "bids"
+measure = "bids_per_awarded_lot_year_1"
+value = 1.7
+source = "test"
+confidence = "seen"
+"""
+    path = tmp_path / "pooled.toml"
+    path.write_text(text, encoding="utf-8")
+    cal = load(str(path))
+    seen = []
+
+    class Recording(abc.Sampler):
+        def run(self, unit, seeds):
+            out = super().run(unit, seeds)
+            seen.append((len(seeds), out.shape))
+            return out
+
+    settings = abc.Settings(particles=6, budget=12, max_generations=2, seed=2)
+    gens = list(abc.smc(Recording(cal, settings, pool=None), settings))
+    assert seen[0] == (6, (6, 2))  # one column per target of each case
+    assert gens[-1][0].simulated.shape[1] == 2
+    d = abc.distances(cal, gens[0][0].simulated, np.ones(2))
+    assert np.all(d >= 0)
