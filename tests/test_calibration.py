@@ -381,3 +381,41 @@ confidence = "seen"
     assert gens[-1][0].simulated.shape[1] == 2
     d = abc.distances(cal, gens[0][0].simulated, np.ones(2))
     assert np.all(d >= 0)
+
+
+def test_a_sweep_under_a_posterior_draws_per_run_and_shares_draws_across_regimes(
+    tmp_path, monkeypatch
+):
+    frame = pd.DataFrame(
+        {
+            "shading_aversion": [0.5, 3.0],
+            "unit_shading_aversion": [0.28, 0.84],
+            "weight": [0.5, 0.5],
+            "distance": [0.0, 0.0],
+        }
+    )
+    frame.to_parquet(tmp_path / "posterior.parquet", index=False)
+    spec = tmp_path / "post.toml"
+    spec.write_text(
+        """
+model = "sim.calibration.posterior:sweep_entry"
+seed = 5
+replications = 6
+common_random_numbers = true
+[factors]
+scenario = "baseline"
+steps = 3
+n_residents = 200
+posterior = "posterior.parquet"
+regime = ["administrative_dependence", "contract"]
+[record]
+final = ["quality_mean", "posterior_shading_aversion"]
+""",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["sweep", str(spec), "--out", "res"]) == 0
+    runs = pd.read_parquet(tmp_path / "res" / "runs")
+    drawn = runs.pivot(index="replication", columns="regime", values="posterior_shading_aversion")
+    assert (drawn["contract"] == drawn["administrative_dependence"]).all()
+    assert set(drawn["contract"]) == {0.5, 3.0}  # replications draw anew (seed 5: both)

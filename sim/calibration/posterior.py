@@ -90,8 +90,8 @@ def read(ref: str):
 
 
 def draws(frame, free: list[str], n: int, seed: int) -> list[dict]:
-    """``n`` parameter sets drawn by weight (with replacement), from a generator of its own
-    derived from the master seed."""
+    """``n`` parameter sets drawn by weight (with replacement), from a generator of their own
+    derived from ``seed`` (a comparison's master seed, or a sweep run's seed)."""
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(5,)))
     w = frame["weight"].to_numpy(float)
     idx = rng.choice(len(frame), size=n, p=w / w.sum())
@@ -197,4 +197,34 @@ def console_lines(rows: list[dict], outcomes, columns: int) -> list[str]:
             f"{r['share_favouring_regime']:.2f}, {r['conclusion']}"
         )
         out += console.wrap(text, columns)
+    return out
+
+
+_FRAMES: dict[str, tuple] = {}  # a worker reads each posterior once
+
+
+def sweep_entry(params: dict, seed: int) -> dict[str, float]:
+    """A sweep model under a posterior: ``model = "sim.calibration.posterior:sweep_entry"``
+    with a held factor ``posterior = "FOLDER"`` (a calibration's folder or posterior file,
+    relative to where ``gpps sweep`` runs). Each run draws the free parameters by weight with a
+    generator of its own seed, so runs that share a seed (common random numbers) share the draw;
+    it returns the run summary and the values drawn, as ``posterior_NAME``."""
+    from ..run import run
+
+    p = dict(params)
+    ref = p.pop("posterior", None)
+    if not isinstance(ref, str):
+        raise InputError("factor posterior: expected a calibration folder or posterior file")
+    if ref not in _FRAMES:
+        _FRAMES[ref] = read(ref)
+    frame, free = _FRAMES[ref]
+    both = sorted(set(free) & set(p))
+    if both:
+        raise InputError(
+            f"factor {both[0]}: also drawn from the posterior {ref}: sweep it or draw it, not both"
+        )
+    draw = draws(frame, free, 1, seed)[0]
+    scenario = p.pop("scenario", None)
+    out = dict(run(scenario, seed=seed, **p, **draw).summary)
+    out.update({f"posterior_{name}": float(value) for name, value in draw.items()})
     return out
