@@ -29,6 +29,16 @@ class Outcome:
     scale: float = 1.0
 
     @property
+    def label(self) -> str:
+        """A plain name for tables and figures (``LABELS``; the name itself if it has none)."""
+        return LABELS.get(self.name, (self.name, None))[0]
+
+    @property
+    def better(self) -> str | None:
+        """``"higher"`` or ``"lower"`` where that value is better, ``None`` where neither is."""
+        return LABELS.get(self.name, (self.name, None))[1]
+
+    @property
     def bounds(self) -> tuple[float, float] | None:
         """The range an outcome's values lie in, where its unit gives one (shares, 0-1 scores,
         1 − HHI, HHI); its intervals stay inside it."""
@@ -370,6 +380,56 @@ OUTCOMES: list[Outcome] = [
     ),
 ]
 OUTCOME_NAMES = [o.name for o in OUTCOMES]
+
+_HI, _LO = "higher", "lower"
+#: Plain label of each outcome (for people; files keep the names) and which direction is better.
+LABELS: dict[str, tuple[str, str | None]] = {
+    "qa_hours_per_10k_yuan": ("Quality-adjusted hours per 10,000 yuan", _HI),
+    "cost_per_hour": ("Cost per service hour", _LO),
+    "cost_per_qa_hour": ("Cost per quality-adjusted hour", _LO),
+    "need_met_share": ("Share of need met", _HI),
+    "outlay_service": ("Spending on the service", None),
+    "outlay_government": ("Government spending", None),
+    "outlay_general": ("General-budget spending", None),
+    "outlay_lottery": ("Lottery-fund spending", None),
+    "outlay_earmarked": ("Earmarked spending", None),
+    "outlay_private_providers": ("Private donations to providers", None),
+    "governance_cost_share": ("Governance cost share", _LO),
+    "tendering_cost_share": ("Tendering cost share", _LO),
+    "quality_measurable": ("Measurable quality", _HI),
+    "quality_nonmeasurable": ("Non-measurable quality", _HI),
+    "quality_mean": ("Quality delivered", _HI),
+    "shading_undetected": ("Undetected quality shading", _LO),
+    "satisfaction_mean": ("Residents' satisfaction", _HI),
+    "satisfaction_local_migrant_gap": ("Satisfaction gap, locals - migrants", None),
+    "satisfaction_sd_communities": ("Satisfaction spread across communities", _LO),
+    "provider_gov_share_mean": ("Government share of providers' revenue", _LO),
+    "provider_gov_share_weighted": ("Government share of all providers' revenue", _LO),
+    "provider_gov_share_over_90": ("Providers 90%+ funded by government", _LO),
+    "provider_founder_share_mean": ("Founded providers' share from founder", _LO),
+    "provider_largest_buyer_share_mean": ("Providers' share from their largest buyer", _LO),
+    "provider_revenue_diversity_mean": ("Diversity of providers' revenue", _HI),
+    "provider_survival_months_median": ("Providers' survival without government", _HI),
+    "provider_mission_drift_mean": ("Providers' mission drift", _LO),
+    "tied_org_share": ("Organizations tied to a buyer", _LO),
+    "idle_orgs": ("Idle organizations", None),
+    "idle_reserve_months_median": ("Idle organizations' reserves", None),
+    "idle_survival_months_median": ("Idle organizations' survival", None),
+    "active_orgs": ("Active organizations", None),
+    "eligible_per_lot": ("Eligible organizations per lot", _HI),
+    "bids_per_tender": ("Bids per tender", _HI),
+    "bids_per_award": ("Bids per award", _HI),
+    "single_bid_share": ("Single-bid awards", _LO),
+    "contract_value_hhi": ("Concentration of contract value", _LO),
+    "incumbent_reaward_rate": ("Awards back to the incumbent", None),
+    "take_up_share": ("Voucher holders served by their choice", _HI),
+    "switch_rate": ("Residents switching provider", None),
+    "service_gap_lot_years": ("Service gaps", _LO),
+    "entries": ("Organizations entering", None),
+    "exits": ("Organizations exiting", None),
+    "terminations": ("Arrangements terminated", _LO),
+    "services_taken_back": ("Services taken back in-house", _LO),
+}
 
 
 def undefined_reason(o: Outcome) -> str:
