@@ -11,7 +11,7 @@ import pandas as pd
 from sim import metrics
 from sim.output import fmt_number
 
-from .i18n import outcome_label, regime_label, tr
+from .i18n import name_label, origin_label, outcome_label, regime_label, tr
 
 fmt = fmt_number  # as the CLI prints numbers
 
@@ -96,8 +96,6 @@ def organization_rows(model) -> list[dict]:
 
 def organizations_frame(rows: list[dict], buyers: list[str], lang: str) -> pd.DataFrame:
     """The organizations table as shown: translated headers, formatted numbers."""
-    from .plots import origin_label
-
     out = []
     for r in rows:
         if r["status"] == "exited":
@@ -107,12 +105,12 @@ def organizations_frame(rows: list[dict], buyers: list[str], lang: str) -> pd.Da
         else:
             status = tr("status_idle", lang)
         row = {
-            tr("col_org", lang): r["organization"],
+            tr("col_org", lang): name_label(r["organization"], lang),
             tr("col_origin", lang): origin_label(r["origin"], lang),
             tr("col_status", lang): status,
         }
         for b in buyers:
-            row[tr("col_from", lang, buyer=b)] = money(r[f"revenue_{b}"])
+            row[tr("col_from", lang, buyer=name_label(b, lang))] = money(r[f"revenue_{b}"])
         row[tr("col_private", lang)] = money(r["revenue_private"])
         row[tr("col_total", lang)] = money(r["revenue_total"])
         share = r["government_share"]
@@ -171,7 +169,7 @@ def options_frame(options: list[dict], lang: str) -> pd.DataFrame:
             continue
         rows.append(
             {
-                tr("col_option", lang): o["org"].name,
+                tr("col_option", lang): name_label(o["org"].name, lang),
                 tr("col_price", lang): fmt(o["price"]),
                 tr("col_quality", lang): f"{o['quality']:.2f}",
                 tr("col_reputation", lang): f"{o['reputation']:.2f}",

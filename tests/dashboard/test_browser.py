@@ -1,10 +1,10 @@
 """Browser tests: the real page in Debian's Chromium (Playwright), offline, with the server
 started by ``conftest.dashboard_url``. Screenshots go to ``tests/dashboard/artifacts/``.
 
-A headless render test passes while the browser shows blank plots (a known failure of Solara
-with ipyvue/ipyvuetify 2); these
-tests look at the pixels: the plot region must hold many colours, coloured lines after some
-months, and change between month 0 and month 5.
+A headless render test passes while the browser shows blank charts (a known failure of Solara
+with ipyvue/ipyvuetify 2); these tests ask the browser: every chart has a drawn canvas and its
+ECharts instance holds the series sent, and the pixels of the chart region change between
+month 0 and month 5.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import re
 
 import pytest
 
+from sim import metrics
 from sim.regimes import REGIMES
 
 from .conftest import ARTIFACTS, require
@@ -51,9 +52,10 @@ def enter(page, field, text: str, shown) -> None:
 
 
 def settle(page, n: int) -> None:
-    """Wait until the plots of month ``n`` are drawn: the page re-renders when they arrive, and
-    a person types once it has settled (text typed during a re-render can be lost)."""
-    page.locator(f'.gpps-drawn[data-month="{n}"]').wait_for()
+    """Wait until the charts of month ``n`` are on the page: the page re-renders when they
+    arrive, and a person types once it has settled (text typed during a re-render can be
+    lost)."""
+    page.locator(f'.gpps-plots[data-month="{n}"]').wait_for()
 
 
 def step(page, times: int = 1) -> None:
@@ -77,20 +79,45 @@ def type_into(page, field, text: str) -> None:
     field.press("Enter")
 
 
-def plot_pixels(page, month_drawn: int):
-    """(distinct colours, coloured pixels, PNG) of the plot region once it shows ``month_drawn``."""
+#: For every ECharts container under a selector: its canvas's size, and the number of data
+#: items of each series its chart instance holds (Solara's ECharts component keeps the instance
+#: on its Vue component).
+CHARTS = """(selector) => [...document.querySelectorAll(selector)].map(e => {
+    const canvas = e.querySelector('canvas');
+    const chart = e.__vue__ && e.__vue__.chart;
+    const series = chart ? chart.getOption().series : null;
+    return {
+        width: canvas ? canvas.width : 0,
+        height: canvas ? canvas.height : 0,
+        series: series ? series.map(s => (s.data || []).length) : null,
+    };
+})"""
+
+
+def charts_drawn(page, selector: str, expected: int) -> list[dict]:
+    """What the browser drew in the ``expected`` charts under ``selector``, once each has a
+    canvas and a chart instance."""
+    page.locator(selector).nth(expected - 1).wait_for()
+    page.wait_for_function(
+        """([selector, n]) => {
+            const all = [...document.querySelectorAll(selector)];
+            return all.length === n && all.every(e => e.querySelector('canvas')
+                && e.__vue__ && e.__vue__.chart);
+        }""",
+        arg=[selector, expected],
+    )
+    page.wait_for_timeout(300)  # the last option set is drawn
+    return page.evaluate(CHARTS, selector)
+
+
+def plots_at(page, month_drawn: int):
+    """(charts, distinct colours, coloured pixels, PNG) of the outcome charts at a month."""
     from sim.dashboard.plots import colours
 
-    page.locator(f'.gpps-drawn[data-month="{month_drawn}"]').wait_for()
-    images = page.locator(".gpps-plots img")
-    assert images.count() == 4
-    for i in range(4):  # every image decoded and laid out
-        images.nth(i).wait_for()
-        page.wait_for_function(
-            "img => img.complete && img.naturalWidth > 100", arg=images.nth(i).element_handle()
-        )
+    page.locator(f'.gpps-plots[data-month="{month_drawn}"]').wait_for()
+    drawn = charts_drawn(page, ".gpps-plots .gpps-chart", 16)
     png = page.locator(".gpps-plots").screenshot()
-    return (*colours(png), png)
+    return (drawn, *colours(png), png)
 
 
 def test_the_page_works_offline(new_page):
@@ -113,18 +140,22 @@ def test_the_page_works_offline(new_page):
     assert "Could not load URL" not in log, log
 
 
-def test_the_plots_really_draw_and_change_with_regime_and_steps(new_page):
+def test_the_charts_really_draw_and_change_with_regime_and_steps(new_page):
     page = new_page()
-    distinct0, coloured0, png0 = plot_pixels(page, 0)
+    drawn0, distinct0, coloured0, png0 = plots_at(page, 0)
     (ARTIFACTS / "plots_month0.png").write_bytes(png0)
-    assert distinct0 > 20, "the plot region is (nearly) blank at month 0"
+    assert all(c["width"] > 150 and c["height"] > 100 for c in drawn0), drawn0
+    assert all(c["series"] == [0] for c in drawn0), drawn0  # no month yet
+    assert distinct0 > 20, "the chart region is (nearly) blank at month 0"
     choose(page, "gpps-regime", "Contracting out")
     page.locator(".gpps-running", has_text="Contracting out").wait_for()
     step(page, 5)
-    distinct5, coloured5, png5 = plot_pixels(page, 5)
+    drawn5, distinct5, coloured5, png5 = plots_at(page, 5)
     (ARTIFACTS / "plots_month5.png").write_bytes(png5)
     shot(page, "outcomes_month5")
-    assert distinct5 > 100, f"only {distinct5} colours in the plot region"
+    assert all(c["width"] > 150 and c["height"] > 100 for c in drawn5), drawn5
+    assert all(c["series"] == [5] for c in drawn5), drawn5  # one point a month, every chart
+    assert distinct5 > 100, f"only {distinct5} colours in the chart region"
     assert coloured5 > 1000 > coloured0, (coloured0, coloured5)
     import numpy as np
     from PIL import Image
@@ -132,7 +163,12 @@ def test_the_plots_really_draw_and_change_with_regime_and_steps(new_page):
     a = np.asarray(Image.open(io.BytesIO(png0)).convert("RGB"), dtype=int)
     b = Image.open(io.BytesIO(png5)).convert("RGB").resize((a.shape[1], a.shape[0]))
     changed = int((np.abs(a - np.asarray(b, dtype=int)).max(axis=2) > 40).sum())
-    assert changed > 2000, f"the plots hardly changed between month 0 and 5 ({changed} pixels)"
+    assert changed > 2000, f"the charts hardly changed between month 0 and 5 ({changed} pixels)"
+    # every outcome says what it is and which way is better; hovering its title explains it
+    card = page.locator(".gpps-outcome-provider_revenue_diversity_mean")
+    assert "1 - HHI · higher is better" in card.locator(".gpps-card-sub").inner_text()
+    card.locator(".gpps-card-title").hover()
+    page.locator(".v-tooltip__content", has_text="sum of the squared shares").wait_for()
 
 
 def test_network_organizations_and_satisfaction_views(new_page):
@@ -141,11 +177,13 @@ def test_network_organizations_and_satisfaction_views(new_page):
     page = new_page()
     step(page, 3)
     page.get_by_role("tab", name="Network").click()
-    page.locator('.gpps-drawn[data-month="3"]').wait_for()
+    page.locator('.gpps-network-view[data-month="3"]').wait_for()
+    (network,) = charts_drawn(page, ".gpps-network", 1)
+    (satisfaction,) = charts_drawn(page, ".gpps-satisfaction", 1)
+    assert network["series"] == [2 + 2 + 6], network  # buyers, in-house units, organizations
+    assert satisfaction["series"] == [20, 20], satisfaction  # locals and migrants, 20 bins
     for cls in ("gpps-network", "gpps-satisfaction"):
-        img = page.locator(f".{cls} img")
-        img.wait_for()
-        distinct, coloured = colours(img.screenshot())
+        distinct, coloured = colours(page.locator(f".{cls}").screenshot())
         assert distinct > 50 and coloured > 200, (cls, distinct, coloured)
     shot(page, "network")
     page.get_by_role("tab", name="Organizations").click()
@@ -158,6 +196,19 @@ def test_network_organizations_and_satisfaction_views(new_page):
     shot(page, "organizations")
 
 
+def test_a_long_table_pages_by_the_number_its_footer_says(new_page):
+    page = new_page()
+    choose(page, "gpps-scenario", "Shanghai 2009 tendering")
+    page.locator(".gpps-running", has_text="Shanghai 2009 tendering").wait_for()
+    page.get_by_role("tab", name="Organizations").click()
+    rows = page.locator(".gpps-orgs tbody tr")
+    rows.first.wait_for()
+    footer = page.locator(".gpps-orgs .v-data-footer").inner_text()
+    assert rows.count() == 25
+    assert "Rows per page:" in footer and "25" in footer.split("Rows per page:")[1], footer
+    assert re.search(r"1-25 of 15\d", footer), footer
+
+
 def test_play_the_buyer_for_one_tender(new_page):
     page = new_page()
     page.get_by_role("tab", name="Play the buyer").click()
@@ -165,7 +216,14 @@ def test_play_the_buyer_for_one_tender(new_page):
     tender = page.locator(".gpps-tender")
     tender.wait_for()
     first = tender.inner_text()
-    assert re.match(r"Month 1: tender for \w+, community \d+", first), first
+    assert re.match(r"Month 1 of 24: tender for [\w ]+, community \d+", first), first
+    # one clock: the run's month is not shown beside the game's
+    assert page.locator(".gpps-month").count() == 0
+    lot = page.locator(".gpps-lot").inner_text()
+    assert "You buy for Buyer 1." in lot, lot
+    assert re.search(r"[\d,]+ service hours a month \(budget [\d,]+ yuan a month\)", lot), lot
+    assert re.search(r"In-house, your own unit would cost about [\d.,]+ yuan an hour", lot), lot
+    assert "counted per lot" in lot
     bids = page.locator(".gpps-bids tbody tr")
     assert bids.count() >= 1
     header = page.locator(".gpps-bids thead").inner_text()
@@ -182,7 +240,11 @@ def test_play_the_buyer_for_one_tender(new_page):
     page.locator(".gpps-play-done").wait_for()
     table = page.locator(".gpps-play-results").inner_text()
     assert "You" in table and "Automatic rule" in table
+    for c in charts_drawn(page, ".gpps-play-plots .gpps-chart", 8):
+        assert c["series"] == [24, 24], c  # the rule's run and yours
     shot(page, "play_results", full_page=True)
+    page.get_by_role("tab", name="Outcomes").click()
+    wait_month(page, 0)  # the run's clock is back
 
 
 def test_two_browser_sessions_do_not_share_a_model(new_page):
@@ -210,6 +272,10 @@ def test_an_invalid_input_shows_its_message_and_the_model_runs_on(new_page):
     step(page, 1)
     settle(page, 3)
     shot(page, "invalid_input")
+    enter(page, field, "5", page.get_by_text("Settings changed: press Reset"))
+    # typed back to the value the model runs with: nothing to apply
+    type_into(page, field, "4")
+    page.locator(".gpps-changed").wait_for(state="detached", timeout=10_000)
     enter(page, field, "5", page.get_by_text("Settings changed: press Reset"))
     page.get_by_role("button", name="Reset").click()
     wait_month(page, 0)
@@ -264,8 +330,9 @@ def test_compare_every_regime_with_intervals(new_page):
     for regime in ("合同外包", "项目资助", "依赖关系非竞争性购买", "服务券"):
         assert regime in text
     assert re.search(r"\d \[\d", text), "no interval in the table"
-    assert "10 replications of 12 months" in page.locator(".gpps-h4").inner_text()
-    page.locator(".gpps-compare-plot img").wait_for()
+    assert "10 replications of 12 months" in page.locator(".gpps-compare-title").inner_text()
+    for c in charts_drawn(page, ".gpps-compare-plot .gpps-chart", len(metrics.HEADLINE)):
+        assert c["series"] == [len(REGIMES), len(REGIMES)], c  # means and intervals
     shot(page, "compare", full_page=True)
 
 
