@@ -379,11 +379,14 @@ def ScenarioSelect(session: RunSession, lang: str, on_scenario: Callable, choice
     against ``choices``)."""
     from solara.alias import rv
 
+    # mirrored in a reactive value, as solara.Select does: the widget follows the session
+    current = session.scenario_ref if session.scenario_ref in choices else None
+    value = solara.use_reactive(current, on_scenario)
     return rv.Select(
         label=tr("scenario", lang),
         items=[{"text": scenario_label(c, lang), "value": c} for c in choices],
-        v_model=session.scenario_ref if session.scenario_ref in choices else None,
-        on_v_model=on_scenario,
+        v_model=value.value,
+        on_v_model=value.set,
         class_="gpps-scenario",
     )
 
