@@ -15,6 +15,7 @@ page, and the running model is kept.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -115,14 +116,18 @@ CSS = """
 
 
 class Counter:
-    """A reactive counter that handlers bump to make a part of the page re-render."""
+    """A reactive counter that handlers bump to make a part of the page re-render.
 
-    def __init__(self, reactive):
+    ``render``: the page's render context. A bump inside it is one render of every part that
+    reads the counter, not one render per part."""
+
+    def __init__(self, reactive, render=None):
         self.reactive = reactive
+        self.render = render
         self._lock = threading.Lock()
 
     def bump(self) -> None:
-        with self._lock:
+        with self._lock, self.render or contextlib.nullcontext():
             self.reactive.set(self.reactive.value + 1)
 
     @property
@@ -232,10 +237,12 @@ def Text(text: str, classes: str = ""):
     return solara.Div(children=[text], classes=classes.split())
 
 
-@solara.component
 def Chart(option: dict, classes: list[str] | None = None, height: int = 180):
-    """An ECharts chart the browser draws (``option``: plain data, see ``charts``)."""
-    return solara.FigureEcharts(
+    """An ECharts chart the browser draws (``option``: plain data, see ``charts``). Solara's
+    ``FigureEcharts`` widget, made directly: a page of charts re-renders every step."""
+    from solara.components.echarts import EchartsWidget
+
+    return EchartsWidget.element(
         option=option,
         attributes={
             "class": " ".join(["gpps-chart", *(classes or [])]),
@@ -245,15 +252,17 @@ def Chart(option: dict, classes: list[str] | None = None, height: int = 180):
     )
 
 
-@solara.component
 def OutcomeCard(name: str, option: dict, lang: str, height: int = 170):
     """One outcome: its label (hover: what it measures and what its unit means), its unit and
     which direction is better, and its chart."""
+    unit = outcome_unit(name, lang)
+    better = tr(charts.better_key(name), lang)
     with solara.Div(classes=["gpps-card", f"gpps-outcome-{name}"]):
-        with solara.Tooltip(outcome_description(name, lang)):
-            Text(f"{outcome_label(name, lang)} ⓘ", "gpps-card-title")
-        unit = outcome_unit(name, lang)
-        better = tr(charts.better_key(name), lang)
+        solara.Div(
+            children=[f"{outcome_label(name, lang)} ⓘ"],
+            classes=["gpps-card-title"],
+            attributes={"title": outcome_description(name, lang)},
+        )
         Text(f"{unit} · {better}" if unit else better, "gpps-card-sub")
         Chart(option, height=height)
 
@@ -1134,10 +1143,13 @@ def Page():
     )
     session = seat.run
     lang = solara.use_reactive(seat.lang)
-    inputs = Counter(solara.use_reactive(0))
-    ticks = Counter(solara.use_reactive(0))
-    cmp_ver = Counter(solara.use_reactive(0))
-    play_ver = Counter(solara.use_reactive(0))
+    import reacton.core
+
+    render = reacton.core.get_render_context(required=False)
+    inputs = Counter(solara.use_reactive(0), render)
+    ticks = Counter(solara.use_reactive(0), render)
+    cmp_ver = Counter(solara.use_reactive(0), render)
+    play_ver = Counter(solara.use_reactive(0), render)
     playing = solara.use_reactive(False)
     tab = solara.use_reactive(0)
     compare = seat.compare
