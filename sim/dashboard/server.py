@@ -31,8 +31,9 @@ SOLARA_ENV = {
     "SOLARA_THEME_SHOW_BANNER": "False",
     "SOLARA_ASSETS_PROXY": "True",
     "SOLARA_THEME_TITLE": "gpps dashboard",
-    # a closed tab's session (and its model) is dropped after this; a reconnect within it resumes
-    "SOLARA_KERNEL_CULL_TIMEOUT": "2h",
+    # a page whose connection is lost is closed after this (a reconnect within it resumes);
+    # its run is then kept for app.SEATS.keep seconds more for a reload, then freed
+    "SOLARA_KERNEL_CULL_TIMEOUT": "60s",
 }
 
 

@@ -209,3 +209,25 @@ def test_typing_without_enter_changes_nothing():
     field.fire_event("focusout")  # left the field: entered
     assert wait_for(lambda: text_field(rc, label).error)
     rc.close()
+
+
+def test_a_closed_pages_model_is_freed_after_the_time_and_not_before(monkeypatch):
+    """The page itself holds nothing of a closed tab's run: once its seat's time is up, the
+    model is gone (a weak reference to it dies)."""
+    import gc
+    import weakref
+
+    from sim.dashboard import app
+
+    monkeypatch.setattr(app.SEATS, "keep", 0.5)
+    before = {token for token, _, _ in app.SEATS.seats()}
+    rc = render()
+    buttons(rc, "Step")[0].click()
+    assert shows(rc, "Month 1 of 120")
+    (seat,) = [s for token, s, _ in app.SEATS.seats() if token not in before]
+    model = weakref.ref(seat.run.model)
+    del seat
+    rc.close()  # the tab is gone
+    gc.collect()
+    assert model() is not None  # kept for a reload
+    assert wait_for(lambda: gc.collect() is not None and model() is None, timeout=10)

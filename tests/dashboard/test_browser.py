@@ -259,6 +259,21 @@ def test_two_browser_sessions_do_not_share_a_model(new_page):
     assert (month(a), month(b)) == (4, 1)
 
 
+def test_a_reload_keeps_the_run_and_another_browser_gets_its_own(new_page):
+    page = new_page()
+    step(page, 3)
+    page.wait_for_url(re.compile(r"\?seat="))
+    address = page.url
+    page.reload()
+    wait_month(page, 3)
+    assert page.url == address
+    other = new_page()  # another browser (its own cookies) given the same address
+    other.goto(address)
+    other.locator(".gpps-month").wait_for()
+    wait_month(other, 0)
+    assert month(page) == 3
+
+
 def test_an_invalid_input_shows_its_message_and_the_model_runs_on(new_page):
     page = new_page()
     step(page, 2)

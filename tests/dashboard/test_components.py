@@ -495,3 +495,64 @@ def test_server_address_helpers():
     assert not server.is_loopback("0.0.0.0")
     port = server.free_port()
     assert server.port_free("127.0.0.1", port)
+
+
+# -- a tab's seat: kept across a reload, freed once the tab is gone --
+def _gone(ref, seconds=5.0) -> bool:
+    """Whether the object behind weak reference ``ref`` is freed within ``seconds``."""
+    import gc
+    import time
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        gc.collect()
+        if ref() is None:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_seat_taken_again_within_the_time_keeps_its_run():
+    import time
+    import weakref
+
+    from sim.dashboard.session import Seat, Seats
+
+    seats = Seats(keep=0.3)
+    token, seat = seats.take(None, "browser-a", Seat)
+    seat.run.step(3)
+    model = weakref.ref(seat.run.model)
+    seats.release(token)  # the tab reloads
+    time.sleep(0.1)
+    again, same = seats.take(token, "browser-a", Seat)
+    assert (again, same) == (token, seat) and same.run.month == 3
+    time.sleep(0.5)  # held again: the first release's timer does not close it
+    assert model() is not None and not same.closed and len(seats) == 1
+
+
+def test_a_seat_is_freed_once_its_tab_has_been_gone_for_the_time():
+    import weakref
+
+    from sim.dashboard.session import Seat, Seats
+
+    seats = Seats(keep=0.2)
+    token, seat = seats.take(None, "browser-a", Seat)
+    seat.run.step(2)
+    seat.play = PlaySession.start(seat.run.check, "contract", "buyer_1", 6)
+    model, game = weakref.ref(seat.run.model), weakref.ref(seat.play.model)
+    del seat
+    seats.release(token)
+    assert _gone(model) and _gone(game)
+    assert len(seats) == 0
+    fresh, seat = seats.take(token, "browser-a", Seat)  # too late: a new seat
+    assert fresh != token and seat.run.month == 0
+
+
+def test_another_browser_with_the_address_gets_its_own_seat():
+    from sim.dashboard.session import Seat, Seats
+
+    seats = Seats(keep=60)
+    token, seat = seats.take(None, "browser-a", Seat)
+    other, theirs = seats.take(token, "browser-b", Seat)
+    assert other != token and theirs is not seat
+    assert seats.take("made-up", "browser-a", Seat)[0] not in (token, other, "made-up")
