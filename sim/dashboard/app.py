@@ -102,14 +102,20 @@ CSS = """
   overflow-wrap: anywhere; }
 .gpps-card-sub { font-size: 11px; color: #555; line-height: 1.3; overflow-wrap: anywhere; }
 .gpps-chart { width: 100%; }
-.gpps-table { max-width: 100%; overflow-x: auto; }
-.gpps-table th, .gpps-table td { white-space: nowrap; }
+.gpps-table { max-width: 100%; }
+.gpps-table .v-data-table th, .gpps-table .v-data-table td { white-space: normal;
+  padding: 2px 6px !important; font-size: 12px !important; height: auto !important;
+  line-height: 1.3; }
+.gpps-table .v-data-table th { vertical-align: bottom; }
 .gpps-table .v-data-footer { flex-wrap: wrap; }
 .gpps-legend { font-size: 12px; color: #333; display: flex; flex-wrap: wrap; gap: 4px 14px;
   align-items: center; }
 .gpps-swatch { display: inline-block; width: 22px; height: 0; vertical-align: middle;
   margin-right: 4px; border-top: 3px solid; }
 .gpps-glossary td { vertical-align: top; padding: 3px 8px 3px 0; font-size: 12px; }
+.gpps-glossary td:nth-child(1) { min-width: 170px; }
+.gpps-glossary td:nth-child(2) { min-width: 130px; }
+.gpps-glossary td:nth-child(3) { min-width: 100px; }
 .gpps-glossary { border-collapse: collapse; max-width: 980px; }
 .gpps-lot { font-size: 14px; margin: 2px 0; max-width: 980px; }
 """
@@ -348,8 +354,11 @@ def ParamInput(session: RunSession, name: str, lang: str, on_change: Callable, v
             elif c.widget == "text":
                 shown = value if isinstance(value, str) else controls.show_value(value)
                 hint = tr("range", lang, allowed=p.allowed().removeprefix("in "))
+                # the label above the field, where it can wrap (a field's own label is cut)
+                Text(label, "gpps-label")
                 TextInput(
-                    label,
+                    "",
+                    classes=[f"gpps-input-{name}"],
                     value=shown,
                     on_value=changed,
                     continuous_update=False,

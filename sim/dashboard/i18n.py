@@ -546,6 +546,15 @@ PARAM_ZH: dict[str, str] = {
     "voucher_switch_months": "更换服务机构的间隔（月）",
     "voucher_switch_margin": "更换服务机构的门槛",
     "voucher_word_of_mouth": "邻里口碑的比重",
+    "staff_turnover": "员工流动率",
+    "novice_quality_gap": "新员工质量差距",
+    "training_months": "新员工培训期（月）",
+    "public_slack_growth": "自办单位成本松弛增长率",
+    "public_slack_max": "自办单位最大成本松弛",
+    "outside_core_cover": "外部收入覆盖核心团队成本比例",
+    "retender_delay_months": "流标后重新购买的间隔（月）",
+    "inspection_soft_share": "检查发现不可测量质量缩水的概率",
+    "delivery_tolerance": "服务时数不足的容忍度",
 }
 
 CHOICE_ZH: dict[str, str] = {
@@ -605,6 +614,15 @@ UNIT_ZH: dict[str, str] = {
     "share of a month's payment": "占月付款比例",
     "times current staff": "倍现有员工",
     "0-1": "0-1",
+    "chance per inspection": "每次检查的概率",
+    "chance per post-month": "每岗位每月概率",
+    "per unit of rating": "每单位评分",
+    "rating units": "评分单位",
+    "share of committed hours": "占承诺时数比例",
+    "share of holders": "持券人比例",
+    "share of quality": "质量比例",
+    "share of the core team's cost": "占核心团队成本比例",
+    "share of the work's content": "占工作内容比例",
     "difference of 0-1 scores": "0-1分值之差",
     "yuan per hour": "元/小时",
     "yuan per quality-adjusted hour": "元/质量调整小时",
@@ -743,9 +761,13 @@ def message(msg, lang: str) -> str:
 def allowed(param, lang: str) -> str:
     """A parameter's allowed range, e.g. ``in [0, 1]`` / ``[0, 1]``."""
     text = param.allowed()
-    if lang == "zh" and text.startswith("in "):
-        return text[3:]
-    return text
+    if lang != "zh":
+        return text
+    if param.kind == "bool":
+        return "是或否"
+    if param.kind == "choice":
+        return "、".join(choice_label(o, lang) for o in param.options)
+    return text.removeprefix("in ")
 
 
 def name_label(name: str, lang: str) -> str:

@@ -136,8 +136,8 @@ def compare_frame(rows: list[dict], outcomes: list[str], lang: str) -> pd.DataFr
             if r is None:
                 continue
             text = fmt(r["mean"])
-            if math.isfinite(r["ci_low"]):
-                text += f" [{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]"
+            if math.isfinite(r["ci_low"]):  # a narrow column breaks before the interval only
+                text += f" [{fmt(r['ci_low'])},\u00a0{fmt(r['ci_high'])}]"
             row[outcome_label(name, lang)] = text
         out.append(row)
     return pd.DataFrame(out)

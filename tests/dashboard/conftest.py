@@ -147,11 +147,12 @@ def browser():
 
 @pytest.fixture
 def new_page(browser, dashboard_url, request):
-    """``new_page()`` opens the dashboard in a fresh browser context (a new session)."""
+    """``new_page(viewport=None)`` opens the dashboard in a fresh browser context (a new
+    session), 1600×1000 unless ``viewport`` says otherwise."""
     contexts = []
 
-    def make():
-        context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    def make(viewport=None):
+        context = browser.new_context(viewport=viewport or VIEWPORT, accept_downloads=True)
         context.set_default_timeout(30_000)
         contexts.append(context)
         page = context.new_page()

@@ -85,7 +85,12 @@ def wait_for(predicate, timeout=20.0):
 
 
 def text_field(rc, label):
-    found = [w for w in rc.find(v.TextField).widgets if w.label == label]
+    """The text field labelled ``label``, or of parameter ``label``."""
+    found = [
+        w
+        for w in rc.find(v.TextField).widgets
+        if w.label == label or f"gpps-input-{label}" in (w.class_ or "").split()
+    ]
     assert len(found) == 1, [w.label for w in rc.find(v.TextField).widgets]
     return found[0]
 
@@ -117,10 +122,10 @@ def test_two_pages_do_not_share_a_model():
 def test_an_invalid_input_shows_its_message_and_keeps_the_model():
     rc = render()
     buttons(rc, "Step")[0].click()
-    field = text_field(rc, "N independent orgs (organizations)")
+    field = text_field(rc, "n_independent_orgs")
     field.v_model = "-3"
     field.fire_event("focusout")
-    field = text_field(rc, "N independent orgs (organizations)")
+    field = text_field(rc, "n_independent_orgs")
     assert field.error and field.messages == ["expected a value in [0, 10000]"]
     assert shows(rc, "Month 1 of 120")
     buttons(rc, "Reset")[0].click()
@@ -191,7 +196,7 @@ def test_every_tab_renders(lang):
 def test_a_value_that_reaches_the_server_after_enter_still_counts():
     """A busy server can get the Enter before the field's new value: the late value counts."""
     rc = render()
-    label = "N independent orgs (organizations)"
+    label = "n_independent_orgs"
     field = text_field(rc, label)
     field.fire_event("keyup.enter")  # Enter arrives first, with the old value "4"
     field.v_model = "-3"  # then the value typed
@@ -201,7 +206,7 @@ def test_a_value_that_reaches_the_server_after_enter_still_counts():
 
 def test_typing_without_enter_changes_nothing():
     rc = render()
-    label = "N independent orgs (organizations)"
+    label = "n_independent_orgs"
     field = text_field(rc, label)
     field.v_model = "-3"  # typed, not entered
     time.sleep(0.2)

@@ -381,6 +381,177 @@ def test_play_and_pause(new_page):
     assert stopped >= 3
 
 
+#: Elements whose own text overflows: beyond the element's box, cut inside it, cut by a box
+#: around it that hides or scrolls sideways (a participant sees a table cut at its edge, not
+#: that it scrolls), or beyond the window.
+OVERFLOW = r"""() => {
+    const out = [];
+    const width = document.documentElement.clientWidth;
+    const clip = ['hidden', 'clip'];
+    const scrolls = s => ['auto', 'scroll'].includes(s.overflowX);
+    const hides = s => clip.includes(s.overflowX) || clip.includes(s.overflowY);
+    for (const el of document.querySelectorAll('body *')) {
+        const texts = [...el.childNodes].filter(n => n.nodeType === 3 && n.textContent.trim());
+        if (!texts.length || !el.getClientRects().length) continue;
+        const style = getComputedStyle(el);
+        if (style.visibility === 'hidden' || style.opacity === '0') continue;
+        const box = el.getBoundingClientRect();
+        if (box.width === 0 || box.height === 0) continue;
+        const kind = typeof el.className === 'string' && el.className ? el.className : el.tagName;
+        const name = kind + ': ' + el.textContent.trim().slice(0, 60);
+        for (const t of texts) {  // the text beyond its own box
+            const range = document.createRange();
+            range.selectNodeContents(t);
+            const r = range.getBoundingClientRect();
+            const beyond = r.right > box.right + 1 || r.left < box.left - 1
+                || r.bottom > box.bottom + 2;
+            if (r.width && beyond) {
+                out.push('text beyond its box: ' + name);
+                break;
+            }
+        }
+        const inside = el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 2;
+        if (hides(style) && inside) out.push('text cut in its box: ' + name);
+        for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+            const s = getComputedStyle(a);
+            const ar = a.getBoundingClientRect();
+            const sideways = box.right > ar.right + 1 || box.left < ar.left - 1;
+            const below = box.bottom > ar.bottom + 2;
+            if (((hides(s) || scrolls(s)) && sideways) || (hides(s) && below)) {
+                out.push('cut by ' + (a.className || a.tagName) + ': ' + name);
+                break;
+            }
+        }
+        if (box.right > width + 1) out.push('beyond the window: ' + name);
+    }
+    return out;
+}"""
+
+#: Every text the page shows (and what its charts draw): visible text, titles (tooltips),
+#: and the labels inside the ECharts options.
+TEXTS = r"""() => {
+    const out = [document.body.innerText];
+    for (const el of document.querySelectorAll('[title]')) {
+        if (el.getClientRects().length) out.push(el.getAttribute('title'));
+    }
+    // the parameters' explanations, shown on hover
+    document.querySelectorAll('.v-tooltip__content').forEach(e => out.push(e.textContent));
+    const add = x => { if (typeof x === 'string') out.push(x); };
+    const named = x => add(typeof x === 'string' ? x : x && x.name);
+    for (const el of document.querySelectorAll('.gpps-chart')) {
+        const chart = el.__vue__ && el.__vue__.chart;
+        if (!chart) continue;
+        const o = chart.getOption();
+        for (const s of o.series || []) {
+            add(s.name);
+            (s.data || []).forEach(named);
+            (s.categories || []).forEach(named);
+        }
+        for (const a of (o.xAxis || []).concat(o.yAxis || [])) {
+            add(a.name);
+            (a.data || []).forEach(named);
+        }
+        (o.legend || []).forEach(l => (l.data || []).forEach(named));
+        for (const g of o.graphic || []) {
+            (g.elements || [g]).forEach(e => e.style && add(e.style.text));
+        }
+    }
+    return out.join('\n');
+}"""
+
+#: English words a Chinese page may show (at most 15): the app's name, the switch back to
+#: English, and abbreviations used in Chinese too.
+ENGLISH_ALLOWED = {"gpps", "English", "CSV", "PNG", "HHI"}
+
+
+def walk(page, lang: str, look) -> None:
+    """Visit every view of the page, calling ``look(view)`` in each: the outcomes with every
+    parameter panel open, the network, the organizations, a comparison with its glossary
+    open, a tender to decide, and a finished game with its decision log open."""
+    if lang == "zh":
+        page.locator(".gpps-lang-zh").click()
+        page.locator(".gpps-month", has_text="第 0 月").wait_for()
+    page.locator(".gpps-controls button:has(.mdi-step-forward)").click()
+    page.locator('.gpps-plots[data-month="1"]').wait_for()
+    from sim.dashboard.controls import FEATURED, sections
+
+    page.locator(".gpps-all-params .gpps-collapsible-title").click()
+    for section, names in sections():
+        if set(names) - set(FEATURED):
+            page.locator(f".gpps-section-{section} .gpps-collapsible-title").click()
+    page.locator(".gpps-param-grant_review_noise").wait_for()
+    charts_drawn(page, ".gpps-plots .gpps-chart", 16)
+    look("outcomes")
+    page.mouse.move(0, 0)
+    tabs = page.locator(".v-tab")
+
+    def open_tab(i, content):
+        """Open tab ``i`` and wait for ``content`` and the end of the tabs' slide."""
+        tabs.nth(i).click()
+        page.locator(content).first.wait_for()
+        page.wait_for_function("() => !document.querySelector('.v-window__container--is-active')")
+
+    open_tab(1, ".gpps-network")
+    charts_drawn(page, ".gpps-network, .gpps-satisfaction", 2)
+    look("network")
+    open_tab(2, ".gpps-orgs tbody tr")
+    look("organizations")
+    open_tab(3, ".gpps-compare-months input")
+    plan = page.locator(".gpps-compare-plan", has_text=re.compile(r"\b12\b"))
+    enter(page, page.locator(".gpps-compare-months input"), "12", plan)
+    page.locator(".gpps-run-compare").click()
+    page.locator(".gpps-compare-table").wait_for(timeout=90_000)
+    page.locator(".gpps-compare-table + * .v-expansion-panel-header").click()
+    page.locator(".gpps-glossary").wait_for()
+    charts_drawn(page, ".gpps-compare-plot .gpps-chart", len(metrics.HEADLINE))
+    look("compare")
+    open_tab(4, ".gpps-play-start")
+    page.locator(".gpps-play-start").click()
+    page.locator(".gpps-tender").wait_for()
+    look("tender")
+    page.locator(".gpps-award").first.click()
+    page.locator(".gpps-finish-rule").click()
+    page.locator(".gpps-play-done").wait_for()
+    page.locator(".gpps-play-results ~ * .v-expansion-panel-header").last.click()
+    page.locator(".gpps-decision-log tbody tr").first.wait_for()
+    charts_drawn(page, ".gpps-play-plots .gpps-chart", 8)
+    look("game")
+
+
+def test_no_text_overflows_its_box_at_1366_by_768(new_page):
+    """In English (the longer labels); the Chinese walk below checks the same."""
+    page = new_page(viewport={"width": 1366, "height": 768})
+    found = {}
+
+    def look(view):
+        shot(page, f"walk_en_{view}")
+        cut = page.evaluate(OVERFLOW)
+        if cut:
+            found[view] = cut
+
+    walk(page, "en", look)
+    assert not found, found
+
+
+def test_every_view_in_chinese_shows_no_english_word_outside_the_allow_list(new_page):
+    page = new_page(viewport={"width": 1366, "height": 768})
+    english, cut = {}, {}
+
+    def look(view):
+        shot(page, f"walk_zh_{view}")
+        words = set(re.findall(r"[A-Za-z]{2,}", page.evaluate(TEXTS))) - ENGLISH_ALLOWED
+        if words:
+            english[view] = sorted(words)
+        overflowing = page.evaluate(OVERFLOW)
+        if overflowing:
+            cut[view] = overflowing
+
+    assert len(ENGLISH_ALLOWED) <= 15
+    walk(page, "zh", look)
+    assert not english, english
+    assert not cut, cut
+
+
 @pytest.fixture(autouse=True)
 def _artifacts_dir():
     ARTIFACTS.mkdir(exist_ok=True)

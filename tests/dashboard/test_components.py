@@ -427,10 +427,17 @@ def test_regimes_use_the_studys_terms():
     assert i18n.regime_label(None, "zh") == "按情景文件设定"
 
 
+def test_every_parameter_has_a_chinese_label_and_unit():
+    for name, p in PARAMS.items():
+        assert name in i18n.PARAM_ZH, name
+        assert not p.unit or p.unit in i18n.UNIT_ZH, p.unit
+        assert "true" not in i18n.param_description(name, "zh"), name
+
+
 def test_the_default_view_is_translated():
     for name in controls.FEATURED:
         assert name in i18n.PARAM_ZH, name
-    shown = set(metrics.HEADLINE) | {n for v in plots.GROUP_PLOTS.values() for n in v}
+    shown = set(metrics.HEADLINE) | {n for v in charts.GROUP_PLOTS.values() for n in v}
     for name in shown:
         assert name in i18n.OUTCOME_ZH, name
     for p in (PARAMS[n] for n in controls.FEATURED):
