@@ -44,6 +44,7 @@ from .i18n import (
     scenario_text,
     tr,
 )
+from .server import ENV_FACILITATOR, FACILITATOR_KEY
 from .session import (
     KEEP_SECONDS,
     CompareState,
@@ -54,6 +55,7 @@ from .session import (
     compare_runs,
     compare_scenario,
     playable_regimes,
+    room_rows,
     scenario_choices,
     series_of,
 )
@@ -1143,6 +1145,19 @@ def _browser() -> str:
 
 @solara.component
 def Page():
+    """The participant's page, or with ``?facilitator=TOKEN`` the facilitator's."""
+    router = solara.use_router()
+    solara.Title("gpps dashboard")
+    solara.Style(CSS)
+    given = parse_qs(router.search or "", keep_blank_values=True).get(FACILITATOR_KEY)
+    if given is not None:
+        Facilitator(given[0])
+    else:
+        Participant()
+
+
+@solara.component
+def Participant():
     router = solara.use_router()
     token, seat = solara.use_memo(
         lambda: SEATS.take(
@@ -1229,10 +1244,8 @@ def Page():
             }
         )
 
-    solara.Title("gpps dashboard")
-    solara.Style(CSS)
     with solara.Column(style="padding: 8px 20px 20px 20px", gap="6px", classes=["gpps-page"]):
-        Header(session, lang.value, set_lang, inputs, ticks)
+        Header(session, seat, lang.value, set_lang, inputs, ticks)
         with solara.Columns([1, 3], gutters_dense=True):
             with solara.Column():
                 Controls(session, lang.value, inputs, ticks, playing, tab.value == PLAY_TAB)
@@ -1250,23 +1263,85 @@ def Page():
                         PlayTab(session, lang.value, seat, play_ver, inputs)
 
 
+def LanguageButtons(lang: str, set_lang: Callable):
+    with solara.Row(gap="4px"):
+        for code in LANGS:
+            solara.Button(
+                LANG_NAMES[code],
+                on_click=lambda code=code: set_lang(code),
+                outlined=lang != code,
+                color="primary",
+                small=True,
+                classes=[f"gpps-lang-{code}"],
+            )
+
+
 @solara.component
-def Header(session: RunSession, lang: str, set_lang: Callable, inputs: Counter, ticks: Counter):
+def Header(
+    session: RunSession,
+    seat: Seat,
+    lang: str,
+    set_lang: Callable,
+    inputs: Counter,
+    ticks: Counter,
+):
     inputs.value  # noqa: B018
     ticks.value  # noqa: B018
     with solara.Row(style="align-items: center; justify-content: space-between; flex-wrap: wrap"):
         with solara.Column(gap="0px"):
             Text(tr("title", lang), "gpps-h2")
             solara.Div(children=[tr("subtitle", lang)], classes=["gpps-hint"])
-        with solara.Row(gap="4px"):
-            for code in LANGS:
-                solara.Button(
-                    LANG_NAMES[code],
-                    on_click=lambda code=code: set_lang(code),
-                    outlined=lang != code,
-                    color="primary",
-                    small=True,
-                    classes=[f"gpps-lang-{code}"],
-                )
+        with solara.Row(gap="12px", style="align-items: center"):
+            if os.environ.get(ENV_FACILITATOR):  # a facilitator follows the room: say who you are
+                with solara.Div(style="width: 240px"):
+                    TextInput(
+                        tr("your_name", lang),
+                        value=seat.name,
+                        on_value=seat.set_name,
+                        classes=["gpps-name"],
+                    )
+            LanguageButtons(lang, set_lang)
     if session.notice is not None:
         solara.Error(message(session.notice, lang))
+
+
+#: Seconds between two looks at the room on the facilitator's page.
+FACILITATOR_SECONDS = 2.0
+
+
+def facilitator_allowed(given: str | None) -> bool:
+    """Whether ``given`` is the facilitator's secret token (none is set without
+    ``--facilitator``)."""
+    import hmac
+
+    expected = os.environ.get(ENV_FACILITATOR)
+    return bool(expected) and isinstance(given, str) and hmac.compare_digest(given, expected)
+
+
+@solara.component
+def Facilitator(given: str | None):
+    """Every participant's session: name, scenario, regime, month and headline outcomes so
+    far, looked at again every ``FACILITATOR_SECONDS``. Only with the secret token."""
+    lang = solara.use_reactive("en")
+    looks = solara.use_reactive(0)
+
+    def look_again(cancel: threading.Event):
+        while not cancel.wait(FACILITATOR_SECONDS):
+            looks.set(looks.value + 1)
+
+    allowed = facilitator_allowed(given)
+    solara.use_thread(look_again, dependencies=[allowed], intrusive_cancel=False)
+    looks.value  # noqa: B018
+    with solara.Column(style="padding: 8px 20px 20px 20px", gap="6px", classes=["gpps-page"]):
+        with solara.Row(
+            style="align-items: center; justify-content: space-between; flex-wrap: wrap"
+        ):
+            Text(tr("room_title", lang.value), "gpps-h2")
+            LanguageButtons(lang.value, lang.set)
+        if not allowed:
+            solara.Error(tr("room_refused", lang.value), classes=["gpps-room-refused"])
+            return
+        rows = room_rows(SEATS)
+        Text(tr("room_intro", lang.value, n=len(rows)), "gpps-intro gpps-room-count")
+        if rows:
+            Table(tables.room_frame(rows, lang.value), lang.value, classes=["gpps-room"])

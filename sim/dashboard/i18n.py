@@ -265,6 +265,23 @@ TEXT: dict[str, tuple[str, str]] = {
         "bids and awards are counted per lot, here and in the Market charts.",
         "一次招标中，每个标段（一个社区的一项服务）分别投标、分别授予：此处与“市场结构”图表均按标段计算投标数。",
     ),
+    # the facilitator
+    "your_name": ("Your name (for the facilitator)", "你的名字（供主持人查看）"),
+    "room_title": ("gpps: the room", "gpps：工作坊全场"),
+    "room_intro": (
+        "{n} participant session(s); the outcomes are each run's so far. Looked at again every "
+        "two seconds.",
+        "共 {n} 个参与者会话；各项指标为各自运行至今的结果。每两秒刷新一次。",
+    ),
+    "room_refused": (
+        "This page needs the facilitator's address, with its token.",
+        "此页面需要主持人的地址（含令牌）。",
+    ),
+    "col_name": ("Participant", "参与者"),
+    "col_tab": ("Page", "页面"),
+    "tab_open": ("open", "打开"),
+    "tab_gone": ("gone (kept a few minutes)", "已关闭（保留几分钟）"),
+    "no_name": ("(no name)", "（未填名字）"),
     "run_clock_hidden": (
         "This game has its own clock (below); Reset, Step and Play drive the Outcomes view.",
         "本游戏有自己的时钟（见下方）；“重置”“单步”“运行”用于“结果”页面。",

@@ -449,7 +449,15 @@ class Seat:
         self.play: PlaySession | None = None
         self.compare = CompareState()
         self.lang = "en"
+        self.name = ""  # what the participant calls themself, for the facilitator
         self.closed = False
+
+    def set_name(self, raw) -> None:
+        """The participant's name: text only, on one line, at most ``NAME_LENGTH`` characters
+        (shown as text everywhere, never as markup)."""
+        text = raw if isinstance(raw, str) else ""
+        text = "".join(c if c.isprintable() else " " for c in text)
+        self.name = " ".join(text.split())[:NAME_LENGTH]
 
     def close(self) -> None:
         """Free the models (the run's, the game's and the comparison's results)."""
@@ -461,6 +469,9 @@ class Seat:
         self.compare.cancelled = True
         self.compare.result = None
 
+
+#: Longest name a participant may give.
+NAME_LENGTH = 40
 
 #: Seconds a seat is kept after its tab is gone (closed, reloaded, or its connection culled).
 KEEP_SECONDS = 240.0
@@ -531,3 +542,29 @@ class Seats:
     def __len__(self) -> int:
         with self._lock:
             return len(self._seats)
+
+
+def room_rows(seats: Seats, outcomes=None) -> list[dict]:
+    """One row per seat for the facilitator: name, whether its tab is open, scenario, regime,
+    month and the run's headline outcomes so far (plain values; the page formats them)."""
+    rows = []
+    for _, seat, open_ in seats.seats():
+        run = seat.run
+        with run.lock:
+            if run.model is None:
+                continue
+            meta = run.meta()
+            summary = summary_of(run.model) if run.month else {}
+            row = {
+                "name": seat.name,
+                "open": open_,
+                "scenario": meta["scenario"],
+                "regime": meta["regime"],
+                "month": run.month,
+                "months": run.total,
+                "playing_buyer": seat.play is not None and not seat.play.finished,
+            }
+        for name in outcomes or metrics.HEADLINE:
+            row[name] = summary.get(name, math.nan)
+        rows.append(row)
+    return rows

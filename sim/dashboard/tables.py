@@ -178,3 +178,24 @@ def options_frame(options: list[dict], lang: str) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+# -- the facilitator's view of the room --
+def room_frame(rows: list[dict], lang: str, outcomes=None) -> pd.DataFrame:
+    """Every participant's session as the facilitator sees it (names as given: text)."""
+    from .i18n import scenario_label
+
+    out = []
+    for r in rows:
+        regimes = " + ".join(regime_label(x, lang) for x in r["regime"].split("+") if x)
+        row = {
+            tr("col_name", lang): r["name"] or tr("no_name", lang),
+            tr("col_tab", lang): tr("tab_open" if r["open"] else "tab_gone", lang),
+            tr("scenario", lang): scenario_label(r["scenario"], lang),
+            tr("col_regime", lang): regimes,
+            tr("col_month", lang): f"{r['month']} / {r['months']}",
+        }
+        for name in outcomes or metrics.HEADLINE:
+            row[outcome_label(name, lang)] = fmt(r[name])
+        out.append(row)
+    return pd.DataFrame(out)

@@ -274,6 +274,41 @@ def test_a_reload_keeps_the_run_and_another_browser_gets_its_own(new_page):
     assert month(page) == 3
 
 
+def test_the_facilitator_sees_every_session_and_a_participant_cannot(
+    new_page, dashboard_url, facilitator_url
+):
+    hostile = "<img src=x onerror=alert(1)><b>Ann</b>"  # 38 characters: kept whole
+    a = new_page()
+    field = a.locator(".gpps-name input")
+    field.fill(hostile)
+    field.press("Enter")
+    step(a, 2)
+    b = new_page()
+    step(b, 1)
+    assert facilitator_url.startswith(dashboard_url + "?facilitator=")
+    room = new_page()
+    room.goto(facilitator_url)
+    table = room.locator(".gpps-room")
+    table.wait_for()
+    row = table.locator("tbody tr", has_text="<b>Ann</b>")
+    row.wait_for()
+    text = row.inner_text()
+    assert hostile in text and "2 / 120" in text and "Baseline" in text, text  # as text
+    assert room.locator(".gpps-room img, .gpps-room b").count() == 0  # not as markup
+    assert table.locator("tbody tr", has_text="1 / 120").count() >= 1  # the other session
+    shot(room, "facilitator")
+    token = facilitator_url.split("facilitator=")[1]
+    for address in (
+        dashboard_url + "?facilitator",
+        dashboard_url + "?facilitator=",
+        dashboard_url + "?facilitator=" + token[:-1] + ("A" if token[-1] != "A" else "B"),
+    ):
+        a.goto(address)
+        a.locator(".gpps-room-refused").wait_for()
+        assert a.locator(".gpps-room").count() == 0
+        assert "Ann" not in a.locator("body").inner_text()
+
+
 def test_an_invalid_input_shows_its_message_and_the_model_runs_on(new_page):
     page = new_page()
     step(page, 2)

@@ -563,3 +563,61 @@ def test_another_browser_with_the_address_gets_its_own_seat():
     other, theirs = seats.take(token, "browser-b", Seat)
     assert other != token and theirs is not seat
     assert seats.take("made-up", "browser-a", Seat)[0] not in (token, other, "made-up")
+
+
+# -- the facilitator --
+def test_a_name_is_one_line_of_text_at_most_forty_characters():
+    from sim.dashboard.session import NAME_LENGTH, Seat
+
+    seat = Seat()
+    seat.set_name("  Ann\n\t<b>Bo</b>\x00 " + "x" * 60)
+    assert seat.name.startswith("Ann <b>Bo</b> x") and len(seat.name) == NAME_LENGTH
+    seat.set_name(["not", "text"])
+    assert seat.name == ""
+
+
+def test_the_room_lists_every_seat_with_its_month_and_outcomes_so_far():
+    from sim.dashboard.session import Seat, Seats, room_rows
+
+    seats = Seats(keep=60)
+    _, a = seats.take(None, "browser-a", Seat)
+    token_b, b = seats.take(None, "browser-b", Seat)
+    a.set_name("Ann")
+    a.run.set_regime("contract")
+    a.run.step(3)
+    seats.release(token_b)
+    rows = {r["name"]: r for r in room_rows(seats)}
+    assert set(rows) == {"Ann", ""}
+    assert (rows["Ann"]["month"], rows["Ann"]["regime"], rows["Ann"]["open"]) == (
+        3,
+        "contract",
+        True,
+    )
+    assert rows[""]["open"] is False and math.isnan(rows[""]["quality_mean"])
+    assert rows["Ann"]["quality_mean"] == pytest.approx(
+        metrics.summarise(series_of(a.run.model))["quality_mean"]
+    )
+    frame = tables.room_frame(list(rows.values()), "zh")
+    assert "参与者" in frame.columns and "（未填名字）" in set(frame["参与者"])
+
+
+def test_only_the_secret_token_opens_the_facilitators_page(monkeypatch):
+    import os
+
+    from sim.dashboard import server
+
+    monkeypatch.setattr(os, "environ", dict(os.environ))  # configure sets Solara's variables
+    monkeypatch.delenv(server.ENV_FACILITATOR, raising=False)
+    assert server.configure(None, "127.0.0.1", 8765, facilitator=False) is None
+    assert server.ENV_FACILITATOR not in os.environ
+    token = server.configure(None, "127.0.0.1", 8765, facilitator=True)
+    assert len(token) >= 24
+    address = server.facilitator_url("http://127.0.0.1:8765/", token)
+    assert address == f"http://127.0.0.1:8765/?facilitator={token}"
+    app = pytest.importorskip("sim.dashboard.app")
+    assert app.facilitator_allowed(token)
+    for given in (None, "", token[:-1], token + "x", [token]):
+        assert not app.facilitator_allowed(given)
+    assert _parser().parse_args(["dashboard", "--facilitator"]).facilitator
+    monkeypatch.delenv(server.ENV_FACILITATOR)
+    assert not app.facilitator_allowed(token)  # without --facilitator there is no such page
