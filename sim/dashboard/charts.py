@@ -201,11 +201,13 @@ def outcome_chart(
         option["legend"] = {"top": 0, "right": 0, "itemWidth": 16, "textStyle": {"fontSize": 10}}
         option["grid"]["top"] = 26
     if not any(v is not None and math.isfinite(v) for v in values):
+        # before the first month, or no value yet (e.g. no contract has ended to re-award)
+        text = tr("no_data" if not len(values) else "no_value", lang)
         option["graphic"] = {
             "type": "text",
             "left": "center",
             "top": "middle",
-            "style": {"text": tr("no_data", lang), "fill": "#666", "fontSize": 12},
+            "style": {"text": text, "fill": "#666", "fontSize": 12},
         }
     return option
 

@@ -101,6 +101,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "at_month": ("month {n}", "第 {n} 月"),
     "drawn": ("Figures show month", "图表显示月份："),
     "no_data": ("no data yet: press Step or Play", "暂无数据：请点击“单步”或“运行”"),
+    "no_value": ("no value yet: nothing to measure so far", "尚无数值：目前还没有可计算的情况"),
     # downloads
     "download_csv": ("Results (CSV)", "结果（CSV）"),
     "download_orgs_csv": ("Organizations (CSV)", "社会组织（CSV）"),

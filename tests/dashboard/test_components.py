@@ -216,12 +216,15 @@ def test_charts_have_no_points_at_month_zero_and_one_per_month_after():
         after = charts.group_charts(group, series, "en")
         assert list(after) == list(charts.GROUP_PLOTS[group])
         for name, option in before.items():
-            assert option["series"][-1]["data"] == [] and "graphic" in option, name
+            assert option["series"][-1]["data"] == [], name
+            assert option["graphic"]["style"]["text"].startswith("no data yet: press Step"), name
         for name, option in after.items():
             points = option["series"][-1]["data"]
             assert [t for t, _ in points] == [1, 2, 3, 4, 5, 6], name
             defined = [v for _, v in points if v is not None]
-            assert ("graphic" in option) == (not defined), name  # "no data yet" only if none
+            assert ("graphic" in option) == (not defined), name  # "no value yet" only if none
+            if not defined:
+                assert option["graphic"]["style"]["text"].startswith("no value yet"), name
             drawn += bool(defined)
     assert drawn >= 14  # re-awards, for one, need a contract to end first
 
