@@ -1,9 +1,13 @@
 """The dashboard page (Solara). ``Page`` is what ``solara.server`` serves.
 
-Every browser session renders its own ``Page`` and so builds its own ``RunSession``
-(``solara.use_memo``): participants never share a model. State that must survive switching
-tabs (the comparison, the play-the-buyer session) lives in ``Page``; each tab re-renders only
-when the counter it reads changes (``inputs`` for the controls, ``ticks`` for the model).
+Every browser tab holds its own ``Seat`` (a ``RunSession`` and its game and comparison),
+kept in ``SEATS`` under a token that the tab's address carries (``?seat=``): participants never
+share a model, a reload finds the tab's run again, and a seat whose tab has been gone for
+``SEATS.keep`` seconds is closed and its models freed. Each tab of the page re-renders only when
+the counter it reads changes (``inputs`` for the controls, ``ticks`` for the model).
+
+Charts are ECharts options (``charts``) that the browser draws; the server only builds data.
+PNG downloads are drawn with matplotlib (``plots``) when someone asks for one.
 
 Every event handler goes through ``guard``: an exception becomes a message at the top of the
 page, and the running model is kept.
@@ -11,11 +15,13 @@ page, and the running model is kept.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
 import time
 from collections.abc import Callable
+from urllib.parse import parse_qs
 
 import solara
 
@@ -23,14 +29,33 @@ from sim import metrics
 from sim.params import PARAMS
 from sim.regimes import REGIMES
 
-from . import controls, plots, tables
-from .i18n import LANG_NAMES, LANGS, message, regime_label, tr
+from . import charts, controls, tables
+from .i18n import (
+    LANG_NAMES,
+    LANGS,
+    message,
+    name_label,
+    outcome_description,
+    outcome_label,
+    outcome_unit,
+    param_description,
+    regime_label,
+    scenario_label,
+    scenario_text,
+    tr,
+)
+from .server import ENV_FACILITATOR, FACILITATOR_KEY
 from .session import (
+    KEEP_SECONDS,
+    CompareState,
     PlaySession,
     RunSession,
+    Seat,
+    Seats,
     compare_runs,
     compare_scenario,
     playable_regimes,
+    room_rows,
     scenario_choices,
     series_of,
 )
@@ -39,16 +64,22 @@ log = logging.getLogger("sim.dashboard")
 
 #: Environment variable that carries the scenario given to ``gpps dashboard SCENARIO``.
 ENV_SCENARIO = "GPPS_DASHBOARD_SCENARIO"
+#: Environment variable: seconds a tab's seat is kept after the tab is gone (tests shorten it).
+ENV_KEEP = "GPPS_DASHBOARD_KEEP_SECONDS"
 SPEEDS = ("1", "3", "12")
 TICK_SECONDS = 0.25
 COMPARE_MIN_REPLICATIONS = 10
 COMPARE_MAX_REPLICATIONS = 200
+PLAY_TAB = 4
+#: Rows a table shows per page.
+PAGE_ROWS = 25
+
+#: Every tab's seat in this server process.
+SEATS = Seats(float(os.environ.get(ENV_KEEP, KEEP_SECONDS)))
 
 CSS = """
 .gpps-error { color: #c62828; font-size: 12px; margin: -6px 0 8px 0; }
 .gpps-hint { color: #555; font-size: 12px; }
-.gpps-plot img { width: 100%; max-width: 760px; height: auto; }
-.gpps-compare-plot img, .gpps-network img { max-width: 1200px; }
 .gpps-h2 { font-size: 24px; font-weight: 500; margin: 4px 0; }
 .gpps-h3 { font-size: 18px; font-weight: 500; margin: 10px 0 4px 0; }
 .gpps-h4 { font-size: 15px; font-weight: 600; margin: 8px 0 4px 0; }
@@ -58,19 +89,53 @@ CSS = """
 .gpps-controls .v-input__slot { margin-bottom: 0; }
 .gpps-controls .v-text-field { margin-bottom: 4px; }
 .gpps-collapsible-title { justify-content: flex-start !important; text-transform: none !important;
-  font-size: 15px !important; font-weight: 600; padding-left: 0 !important; }
+  font-size: 15px !important; font-weight: 600; padding-left: 0 !important;
+  white-space: normal !important; height: auto !important; min-height: 36px; text-align: left; }
+.gpps-collapsible-title .v-btn__content { white-space: normal; flex: 1 1 auto; }
+.gpps-page .v-btn { text-transform: none; letter-spacing: normal; }
+.gpps-page .v-btn:not(.v-btn--round) { max-width: 100%; }
+.gpps-page .v-btn__content { white-space: normal; }
+.gpps-cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr));
+  gap: 10px; margin-bottom: 6px; }
+.gpps-card { border: 1px solid #e0e0e0; border-radius: 6px; padding: 6px 8px 2px 8px;
+  min-width: 0; background: white; display: flex; flex-direction: column; }
+.gpps-card > .gpps-chart { margin-top: auto; }
+.gpps-card-title { font-size: 13px; font-weight: 600; line-height: 1.25; cursor: help;
+  overflow-wrap: anywhere; }
+.gpps-card-sub { font-size: 11px; color: #555; line-height: 1.3; overflow-wrap: anywhere; }
+.gpps-chart { width: 100%; }
+.gpps-table { max-width: 100%; }
+.gpps-table .v-data-table th, .gpps-table .v-data-table td { white-space: normal;
+  padding: 2px 6px !important; font-size: 12px !important; height: auto !important;
+  line-height: 1.3; }
+.gpps-table .v-data-table th { vertical-align: bottom; }
+.gpps-table .v-data-footer { flex-wrap: wrap; }
+.gpps-legend { font-size: 12px; color: #333; display: flex; flex-wrap: wrap; gap: 4px 14px;
+  align-items: center; }
+.gpps-swatch { display: inline-block; width: 22px; height: 0; vertical-align: middle;
+  margin-right: 4px; border-top: 3px solid; }
+.gpps-glossary td { vertical-align: top; padding: 3px 8px 3px 0; font-size: 12px; }
+.gpps-glossary td:nth-child(1) { min-width: 170px; }
+.gpps-glossary td:nth-child(2) { min-width: 130px; }
+.gpps-glossary td:nth-child(3) { min-width: 100px; }
+.gpps-glossary { border-collapse: collapse; max-width: 980px; }
+.gpps-lot { font-size: 14px; margin: 2px 0; max-width: 980px; }
 """
 
 
 class Counter:
-    """A reactive counter that handlers bump to make a part of the page re-render."""
+    """A reactive counter that handlers bump to make a part of the page re-render.
 
-    def __init__(self, reactive):
+    ``render``: the page's render context. A bump inside it is one render of every part that
+    reads the counter, not one render per part."""
+
+    def __init__(self, reactive, render=None):
         self.reactive = reactive
+        self.render = render
         self._lock = threading.Lock()
 
     def bump(self) -> None:
-        with self._lock:
+        with self._lock, self.render or contextlib.nullcontext():
             self.reactive.set(self.reactive.value + 1)
 
     @property
@@ -96,17 +161,6 @@ def guard(session: RunSession, *counters: Counter):
         return handler
 
     return wrap
-
-
-def _png_or_error(draw: Callable[[], bytes], session: RunSession | None = None):
-    """(PNG, None), or (None, message) if drawing failed: the page shows the message."""
-    try:
-        return draw(), None
-    except Exception as exc:
-        if session is not None and session.model is None:
-            return None, None  # the browser session closed while drawing: nobody is looking
-        log.exception("drawing a figure failed")
-        return None, f"{type(exc).__name__}: {exc}"
 
 
 #: Seconds after Enter or leaving a field during which a late value from the browser still
@@ -191,22 +245,74 @@ def Text(text: str, classes: str = ""):
     return solara.Div(children=[text], classes=classes.split())
 
 
-def Drawn(month: int, lang: str):
-    """Which month the figures below show (they are drawn after the step answers)."""
-    return solara.Div(
-        children=[f"{tr('drawn', lang)} {month}"],
-        classes=["gpps-hint", "gpps-drawn"],
-        attributes={"data-month": str(month)},
+def Chart(option: dict, classes: list[str] | None = None, height: int = 180):
+    """An ECharts chart the browser draws (``option``: plain data, see ``charts``). Solara's
+    ``FigureEcharts`` widget, made directly: a page of charts re-renders every step."""
+    from solara.components.echarts import EchartsWidget
+
+    return EchartsWidget.element(
+        option=option,
+        attributes={
+            "class": " ".join(["gpps-chart", *(classes or [])]),
+            "style": f"height: {height}px; width: 100%;",
+        },
+        responsive=True,
     )
 
 
+def OutcomeCard(name: str, option: dict, lang: str, height: int = 170):
+    """One outcome: its label (hover: what it measures and what its unit means), its unit and
+    which direction is better, and its chart."""
+    unit = outcome_unit(name, lang)
+    better = tr(charts.better_key(name), lang)
+    with solara.Div(classes=["gpps-card", f"gpps-outcome-{name}"]):
+        solara.Div(
+            children=[f"{outcome_label(name, lang)} ⓘ"],
+            classes=["gpps-card-title"],
+            attributes={"title": outcome_description(name, lang)},
+        )
+        Text(f"{unit} · {better}" if unit else better, "gpps-card-sub")
+        Chart(option, height=height)
+
+
 @solara.component
-def Plot(png: bytes | None, error: str | None = None, classes: list[str] | None = None):
-    with solara.Div(classes=["gpps-plot"] + (classes or [])):
-        if png is not None:
-            solara.Image(png, format="png")
-        elif error:
-            solara.Error(error)
+def Table(frame, lang: str, classes: list[str] | None = None, rows: int = PAGE_ROWS):
+    """A table of a pandas frame (every cell as text), paged by ``rows``, in the page's
+    language; it scrolls sideways inside its box when wider than the page."""
+    from solara.alias import rv
+
+    columns = [str(c) for c in frame.columns]
+    headers = [
+        {"text": c, "value": f"c{i}", "sortable": False, "align": "start"}
+        for i, c in enumerate(columns)
+    ]
+    items = [
+        {f"c{i}": "" if v is None else str(v) for i, v in enumerate(row)}
+        for row in frame.itertuples(index=False)
+    ]
+    with solara.Div(classes=["gpps-table", *(classes or [])]):
+        rv.DataTable(
+            headers=headers,
+            items=items,
+            items_per_page=rows,
+            dense=True,
+            mobile_breakpoint=0,
+            hide_default_footer=len(items) <= rows,
+            no_data_text=tr("no_rows", lang),
+            footer_props={
+                "itemsPerPageOptions": sorted({10, rows, 50, 100}) + [-1],
+                "itemsPerPageText": tr("rows_per_page", lang),
+                "itemsPerPageAllText": tr("rows_all", lang),
+                "pageText": tr("rows_of", lang),
+            },
+        )
+
+
+def _download_png(draw: Callable[[], object], dpi: int = 90) -> bytes:
+    """A matplotlib figure as PNG, drawn only when someone downloads it."""
+    from . import plots
+
+    return plots.png(draw(), dpi=dpi)
 
 
 # -- controls --
@@ -224,7 +330,7 @@ def ParamInput(session: RunSession, name: str, lang: str, on_change: Callable, v
     def changed(raw):
         on_change(name, raw)
 
-    with solara.Tooltip(p.description):
+    with solara.Tooltip(param_description(name, lang)):
         with solara.Column(gap="0px", classes=classes):
             if c.widget in ("slider_float", "slider_int"):
                 number, _ = controls.parse(name, value) if isinstance(value, str) else (value, None)
@@ -250,8 +356,11 @@ def ParamInput(session: RunSession, name: str, lang: str, on_change: Callable, v
             elif c.widget == "text":
                 shown = value if isinstance(value, str) else controls.show_value(value)
                 hint = tr("range", lang, allowed=p.allowed().removeprefix("in "))
+                # the label above the field, where it can wrap (a field's own label is cut)
+                Text(label, "gpps-label")
                 TextInput(
-                    label,
+                    "",
+                    classes=[f"gpps-input-{name}"],
                     value=shown,
                     on_value=changed,
                     continuous_update=False,
@@ -284,7 +393,28 @@ def ParamInput(session: RunSession, name: str, lang: str, on_change: Callable, v
 
 
 @solara.component
-def Controls(session: RunSession, lang: str, inputs: Counter, ticks: Counter, playing):
+def ScenarioSelect(session: RunSession, lang: str, on_scenario: Callable, choices: list[str]):
+    """The scenario selector: shipped scenarios by name in the page's language, a file named
+    at start as given; the value sent back is the scenario's reference (checked by the caller
+    against ``choices``)."""
+    from solara.alias import rv
+
+    # mirrored in a reactive value, as solara.Select does: the widget follows the session
+    current = session.scenario_ref if session.scenario_ref in choices else None
+    value = solara.use_reactive(current, on_scenario)
+    return rv.Select(
+        label=tr("scenario", lang),
+        items=[{"text": scenario_label(c, lang), "value": c} for c in choices],
+        v_model=value.value,
+        on_v_model=value.set,
+        class_="gpps-scenario",
+    )
+
+
+@solara.component
+def Controls(
+    session: RunSession, lang: str, inputs: Counter, ticks: Counter, playing, on_play_tab: bool
+):
     inputs.value  # re-render on input changes  # noqa: B018
     act = guard(session, inputs, ticks)
 
@@ -307,15 +437,10 @@ def Controls(session: RunSession, lang: str, inputs: Counter, ticks: Counter, pl
     base = session.base()
 
     with solara.Column(gap="4px", classes=["gpps-controls"]):
-        solara.Select(
-            tr("scenario", lang),
-            values=choices,
-            value=session.scenario_ref if session.scenario_ref in choices else None,
-            on_value=act(on_scenario),
-            classes=["gpps-scenario"],
-        )
-        if base is not None and base.description:
-            solara.Div(children=[base.description.splitlines()[0]], classes=["gpps-hint"])
+        ScenarioSelect(session, lang, act(on_scenario), choices)
+        text = scenario_text(session.scenario_ref, lang, base.description if base else "")
+        if text:
+            solara.Div(children=[text], classes=["gpps-hint", "gpps-scenario-text"])
         if session.base_error():
             solara.Error(session.base_error())
 
@@ -343,13 +468,13 @@ def Controls(session: RunSession, lang: str, inputs: Counter, ticks: Counter, pl
             message=message(seed_err, lang) if seed_err else None,
             classes=["gpps-seed"],
         )
-        RunButtons(session, lang, inputs, ticks, playing)
+        RunButtons(session, lang, inputs, ticks, playing, on_play_tab)
         if session.check.general is not None:
             solara.Error(message(session.check.general, lang))
         if session.check.errors:
             solara.Warning(tr("fix_inputs", lang), dense=True)
         elif session.dirty:
-            solara.Info(tr("changed", lang), dense=True)
+            solara.Info(tr("changed", lang), dense=True, classes=["gpps-changed"])
 
         def featured():
             solara.Button(
@@ -408,7 +533,9 @@ def Collapsible(
 
 
 @solara.component
-def RunButtons(session: RunSession, lang: str, inputs: Counter, ticks: Counter, playing):
+def RunButtons(
+    session: RunSession, lang: str, inputs: Counter, ticks: Counter, playing, on_play_tab: bool
+):
     ticks.value  # noqa: B018
     speed = solara.use_reactive(SPEEDS[0])
 
@@ -447,6 +574,9 @@ def RunButtons(session: RunSession, lang: str, inputs: Counter, ticks: Counter, 
     def toggle():
         playing.set(not playing.value and not session.finished)
 
+    if on_play_tab:  # one clock at a time: the game shows its own
+        Text(tr("run_clock_hidden", lang), "gpps-hint gpps-run-hidden")
+        return
     solara.Div(
         children=[tr("month", lang, n=session.month, total=session.total)], classes=["gpps-month"]
     )
@@ -454,11 +584,17 @@ def RunButtons(session: RunSession, lang: str, inputs: Counter, ticks: Counter, 
     regimes = " + ".join(regime_label(r, lang) for r in meta["regime"].split("+") if r)
     solara.Div(
         children=[
-            tr("running", lang, scenario=meta["scenario"], regime=regimes, seed=meta["seed"])
+            tr(
+                "running",
+                lang,
+                scenario=scenario_label(meta["scenario"], lang),
+                regime=regimes,
+                seed=meta["seed"],
+            )
         ],
         classes=["gpps-hint", "gpps-running"],
     )
-    with solara.Row(gap="6px"):
+    with solara.Row(gap="6px", style="flex-wrap: wrap"):
         solara.Button(tr("reset", lang), on_click=reset, icon_name="mdi-restore", outlined=True)
         solara.Button(
             tr("step", lang),
@@ -486,40 +622,38 @@ def RunButtons(session: RunSession, lang: str, inputs: Counter, ticks: Counter, 
 
 
 # -- the tabs --
+def _plotted() -> list[str]:
+    return [n for names in charts.GROUP_PLOTS.values() for n in names]
+
+
 @solara.component
 def OutcomesTab(session: RunSession, lang: str, ticks: Counter):
     ticks.value  # noqa: B018
 
-    def draw():
+    def build():
         with session.lock:
             if session.model is None:  # the session was closed
                 return None
-            series = series_of(session.model)
+            series = series_of(session.model, _plotted())
             month = session.month
-        out = {"month": month}
-        for group in plots.GROUPS:
-            out[group] = _png_or_error(
-                lambda g=group: plots.png(plots.group_figure(g, series, lang)), session
-            )
-        return out
+        return month, {g: charts.group_charts(g, series, lang) for g in charts.GROUPS}
 
-    # drawn in a thread: a step answers at once, the figures follow (clicks in a row coalesce)
-    images = solara.use_thread(
-        draw, dependencies=[ticks.value, lang, session.model], intrusive_cancel=False
-    ).value
+    built = solara.use_memo(build, [ticks.value, lang, session.model])
 
     def csv():
         with session.lock:
             return tables.series_csv(series_of(session.model), session.meta())
 
     def all_png():
+        from . import plots
+
         with session.lock:
             series = series_of(session.model)
             meta = session.meta()
         title = f"{meta['scenario']}: {meta['regime']}, seed {meta['seed']}"
-        return plots.png(plots.outcomes_figure(series, lang, title), dpi=90)
+        return _download_png(lambda: plots.outcomes_figure(series, lang, title))
 
-    with solara.Row(gap="8px", style="align-items: center"):
+    with solara.Row(gap="8px", style="align-items: center; flex-wrap: wrap"):
         solara.Text(tr("downloads", lang) + ":")
         solara.FileDownload(
             csv, filename="gpps_results.csv", label=tr("download_csv", lang), mime_type="text/csv"
@@ -530,45 +664,44 @@ def OutcomesTab(session: RunSession, lang: str, ticks: Counter):
             label=tr("download_png", lang),
             mime_type="image/png",
         )
-    if images is None:
-        solara.ProgressLinear(True)
+    if built is None:
         return
-    Drawn(images["month"], lang)
-    with solara.Div(classes=["gpps-plots"]):
-        with solara.Columns([1, 1]):
-            for group in plots.GROUPS[:2]:
-                Plot(*images[group], classes=[f"gpps-plot-{group}"])
-        with solara.Columns([1, 1]):
-            for group in plots.GROUPS[2:]:
-                Plot(*images[group], classes=[f"gpps-plot-{group}"])
+    month, by_group = built
+    with solara.Div(classes=["gpps-plots"], attributes={"data-month": str(month)}):
+        for group in charts.GROUPS:
+            Text(tr(f"group_{group}", lang), "gpps-h4")
+            with solara.Div(classes=["gpps-cards", f"gpps-plot-{group}"]):
+                for name, option in by_group[group].items():
+                    OutcomeCard(name, option, lang)
 
 
 @solara.component
 def NetworkTab(session: RunSession, lang: str, ticks: Counter):
     ticks.value  # noqa: B018
 
-    def draw():
+    def build():
         with session.lock:
             if session.model is None:  # the session was closed
                 return None
-            net = plots.network_data(session.model)
-            sat = plots.satisfaction_data(session.model)
+            net = charts.network_data(session.model)
+            sat = charts.satisfaction_data(session.model)
         return (
             net["month"],
-            _png_or_error(lambda: plots.png(plots.network_figure(net, lang)), session),
-            _png_or_error(lambda: plots.png(plots.satisfaction_figure(sat, lang)), session),
+            charts.network_chart(net, lang),
+            charts.regime_legend(net, lang),
+            charts.satisfaction_chart(sat, lang),
         )
 
-    drawn = solara.use_thread(
-        draw, dependencies=[ticks.value, lang, session.model], intrusive_cancel=False
-    ).value
+    built = solara.use_memo(build, [ticks.value, lang, session.model])
 
     def net_png():
+        from . import plots
+
         with session.lock:
             net = plots.network_data(session.model)
-        return plots.png(plots.network_figure(net, lang), dpi=110)
+        return _download_png(lambda: plots.network_figure(net, lang), dpi=110)
 
-    with solara.Row(gap="8px", style="align-items: center"):
+    with solara.Row(gap="8px", style="align-items: center; flex-wrap: wrap"):
         solara.Text(tr("downloads", lang) + ":")
         solara.FileDownload(
             net_png,
@@ -576,20 +709,48 @@ def NetworkTab(session: RunSession, lang: str, ticks: Counter):
             label=tr("download_network_png", lang),
             mime_type="image/png",
         )
-    if drawn is None:
-        solara.ProgressLinear(True)
+    if built is None:
         return
-    month, network, satisfaction = drawn
-    Drawn(month, lang)
-    with solara.Columns([3, 2]):
-        Plot(*network, classes=["gpps-network"])
-        Plot(*satisfaction, classes=["gpps-satisfaction"])
+    month, network, legend, satisfaction = built
+    with solara.Div(classes=["gpps-network-view"], attributes={"data-month": str(month)}):
+        Text(
+            f"{tr('network_title', lang)} ({tr('at_month', lang, n=month)}). "
+            f"{tr('node_size', lang)}",
+            "gpps-h4",
+        )
+        with solara.Columns([3, 2]):
+            with solara.Column(gap="4px"):
+                Chart(network, classes=["gpps-network"], height=460)
+                with solara.Div(classes=["gpps-legend"]):
+                    solara.Div(children=[tr("network_links", lang)])
+                    for colour, label in legend:
+                        with solara.Div():
+                            solara.HTML(
+                                tag="span",
+                                classes=["gpps-swatch"],
+                                style=f"border-top-color: {colour}",
+                            )
+                            solara.Text(f"{tr('tie_arrangement', lang)}: {label}")
+                    with solara.Div():
+                        solara.HTML(
+                            tag="span",
+                            classes=["gpps-swatch"],
+                            style="border-top: 2px dashed #555555",
+                        )
+                        solara.Text(tr("tie_affiliation", lang))
+            with solara.Column(gap="4px"):
+                Text(
+                    f"{tr('satisfaction_title', lang)} ({tr('at_month', lang, n=month)})", "gpps-h4"
+                )
+                Chart(satisfaction, classes=["gpps-satisfaction"], height=320)
 
 
 @solara.component
 def OrganizationsTab(session: RunSession, lang: str, ticks: Counter):
     ticks.value  # noqa: B018
     with session.lock:
+        if session.model is None:
+            return
         rows = tables.organization_rows(session.model)
         buyers = [b.name for b in session.model.buyers]
         meta = session.meta()
@@ -597,7 +758,7 @@ def OrganizationsTab(session: RunSession, lang: str, ticks: Counter):
     def csv():
         return tables.csv_bytes([{**meta, **r} for r in rows])
 
-    with solara.Row(gap="8px", style="align-items: center"):
+    with solara.Row(gap="8px", style="align-items: center; flex-wrap: wrap"):
         solara.Text(tr("downloads", lang) + ":")
         solara.FileDownload(
             csv,
@@ -607,22 +768,9 @@ def OrganizationsTab(session: RunSession, lang: str, ticks: Counter):
         )
     solara.Div(children=[tr("orgs_note", lang)], classes=["gpps-hint"])
     if rows:
-        with solara.Div(classes=["gpps-orgs"]):
-            solara.DataFrame(tables.organizations_frame(rows, buyers, lang), items_per_page=25)
+        Table(tables.organizations_frame(rows, buyers, lang), lang, classes=["gpps-orgs"])
     else:
         solara.Info(tr("no_orgs", lang))
-
-
-class CompareState:
-    """The comparison of a session: request, progress and result (kept across tab switches)."""
-
-    def __init__(self):
-        self.request: dict | None = None
-        self.progress = (0, 0)
-        self.result = None  # (Comparison, meta)
-        self.cancelled = False
-        self.error: str | None = None
-        self.running = False
 
 
 @solara.component
@@ -640,7 +788,7 @@ def CompareTab(
     months, months_err = controls.parse_count(months_raw.value, 1, high, "msg_months")
 
     Text(tr("compare_intro", lang), "gpps-intro")
-    with solara.Row(gap="12px", style="align-items: flex-start"):
+    with solara.Row(gap="12px", style="align-items: flex-start; flex-wrap: wrap"):
         with solara.Div(style="width: 180px"):
             TextInput(
                 tr("replications", lang),
@@ -694,23 +842,54 @@ def CompareTab(
 
 
 @solara.component
+def Glossary(names: list[str], lang: str):
+    """What each outcome measures, its unit and which direction is better."""
+    from solara.alias import rv
+
+    with solara.Details(tr("outcome_glossary", lang), expand=False):
+        rows = []
+        for name in names:
+            rows.append(
+                rv.Html(
+                    tag="tr",
+                    children=[
+                        rv.Html(
+                            tag="td",
+                            children=[outcome_label(name, lang)],
+                            style_="font-weight: 600",
+                        ),
+                        rv.Html(tag="td", children=[outcome_unit(name, lang)]),
+                        rv.Html(tag="td", children=[tr(charts.better_key(name), lang)]),
+                        rv.Html(tag="td", children=[outcome_description(name, lang)]),
+                    ],
+                )
+            )
+        rv.Html(tag="table", class_="gpps-glossary", children=rows)
+
+
+@solara.component
 def CompareResult(result, lang: str):
     comp, meta = result
     rows = solara.use_memo(lambda: comp.table(metrics.HEADLINE), [comp])
     title = tr(
         "compare_done", lang, reps=meta["replications"], months=meta["months"], seed=meta["seed"]
     )
+    options = solara.use_memo(
+        lambda: {name: charts.compare_chart(rows, name, lang) for name in metrics.HEADLINE},
+        [comp, lang],
+    )
 
-    def draw():
-        return _png_or_error(
-            lambda: plots.png(plots.compare_figure(rows, metrics.HEADLINE, lang, meta["scenario"]))
+    def png():
+        from . import plots
+
+        return _download_png(
+            lambda: plots.compare_figure(rows, metrics.HEADLINE, lang, meta["scenario"])
         )
 
-    png, err = solara.use_memo(draw, [comp, lang])
-    Text(f"{meta['scenario']}: {title}", "gpps-h4")
-    with solara.Div(classes=["gpps-compare-table"]):
-        solara.DataFrame(tables.compare_frame(rows, metrics.HEADLINE, lang), items_per_page=20)
-    with solara.Row(gap="8px", style="align-items: center"):
+    Text(f"{scenario_label(meta['scenario'], lang)}: {title}", "gpps-h4 gpps-compare-title")
+    Table(tables.compare_frame(rows, metrics.HEADLINE, lang), lang, classes=["gpps-compare-table"])
+    Glossary(list(metrics.HEADLINE), lang)
+    with solara.Row(gap="8px", style="align-items: center; flex-wrap: wrap"):
         solara.Text(tr("downloads", lang) + ":")
         solara.FileDownload(
             lambda: tables.csv_bytes(comp.table()),
@@ -718,22 +897,23 @@ def CompareResult(result, lang: str):
             label=tr("download_compare_csv", lang),
             mime_type="text/csv",
         )
-        if png is not None:
-            solara.FileDownload(
-                png,
-                filename="gpps_compare.png",
-                label=tr("download_compare_png", lang),
-                mime_type="image/png",
-            )
-    Plot(png, err, classes=["gpps-compare-plot"])
+        solara.FileDownload(
+            png,
+            filename="gpps_compare.png",
+            label=tr("download_compare_png", lang),
+            mime_type="image/png",
+        )
+    with solara.Div(classes=["gpps-cards", "gpps-compare-plot"]):
+        for name in metrics.HEADLINE:
+            OutcomeCard(name, options[name], lang, height=200)
 
 
 @solara.component
-def PlayTab(session: RunSession, lang: str, play, play_ver: Counter, inputs: Counter):
+def PlayTab(session: RunSession, lang: str, seat: Seat, play_ver: Counter, inputs: Counter):
     play_ver.value  # noqa: B018
     inputs.value  # noqa: B018
     act = guard(session, play_ver)
-    game: PlaySession | None = play.value
+    game: PlaySession | None = seat.play
     regimes = playable_regimes()
     regime = solara.use_reactive(regimes[0] if regimes else None)
     base = session.check.scenario or session.base()
@@ -744,26 +924,32 @@ def PlayTab(session: RunSession, lang: str, play, play_ver: Counter, inputs: Cou
     months, months_err = controls.parse_count(months_raw.value, 1, high, "msg_months")
     if buyer.value not in buyers and buyers:
         buyer.set(buyers[0])
+    buyer_labels = [name_label(b, lang) for b in buyers]
 
     @act
     def start():
-        if game is not None:
-            game.close()
+        if seat.play is not None:
+            seat.play.close()
+            seat.play = None
         if not session.check.ok:
             session.notice = ("fix_inputs", {})
             return
-        play.set(PlaySession.start(session.check, regime.value, buyer.value, months))
+        seat.play = PlaySession.start(session.check, regime.value, buyer.value, months)
 
     Text(tr("play_intro", lang), "gpps-intro")
     if game is None or game.finished:
         labels = [regime_label(r, lang) for r in regimes]
-        with solara.Row(gap="12px", style="align-items: flex-start"):
-            with solara.Div(style="width: 220px"):
+        with solara.Row(gap="12px", style="align-items: flex-start; flex-wrap: wrap"):
+            with solara.Div(style="width: 240px"):
                 solara.Select(
                     tr("play_buyer", lang),
-                    values=buyers,
-                    value=buyer.value,
-                    on_value=lambda b: buyer.set(b) if controls.offered(b, buyers) else None,
+                    values=buyer_labels,
+                    value=name_label(buyer.value, lang) if buyer.value else None,
+                    on_value=lambda b: (
+                        buyer.set(buyers[buyer_labels.index(b)])
+                        if controls.offered(b, buyer_labels)
+                        else None
+                    ),
                     classes=["gpps-play-buyer"],
                 )
             with solara.Div(style="width: 320px"):
@@ -802,6 +988,13 @@ def PlayTab(session: RunSession, lang: str, play, play_ver: Counter, inputs: Cou
         PlayDecision(game, lang, act, version=play_ver.value)
 
 
+def _choice_label(choice: str, lang: str) -> str:
+    """A decision as the log shows it: an organization, in-house or no award."""
+    if choice in ("in_house", "none"):
+        return tr(f"choice_{choice}", lang)
+    return name_label(choice, lang)
+
+
 @solara.component
 def PlayDecision(game: PlaySession, lang: str, act, version: int = 0):
     with game.lock:
@@ -811,27 +1004,60 @@ def PlayDecision(game: PlaySession, lang: str, act, version: int = 0):
             return
         options = list(pending.options)
         lot = pending.lot
-        line = game.model.lines[lot.line]["name"]
+        facts = game.lot_facts()
+    line = name_label(facts["line"], lang)
     rule = PlaySession.rule_choice(options)
     kind = tr("kind_tender" if pending.kind == "tender" else "kind_negotiation", lang)
     Text(
-        tr("play_tender", lang, month=month, kind=kind, line=line, community=lot.community),
+        tr(
+            "play_tender",
+            lang,
+            month=month,
+            total=facts["months"],
+            kind=kind,
+            line=line,
+            community=lot.community,
+        ),
         "gpps-h3 gpps-tender",
     )
+    with solara.Div(classes=["gpps-lot"]):
+        Text(tr("play_you_are", lang, buyer=name_label(facts["buyer"], lang)), "gpps-you-are")
+        Text(
+            tr(
+                "play_lot",
+                lang,
+                line=line,
+                community=lot.community,
+                hours=f"{facts['hours']:,.0f}",
+                budget=f"{facts['budget']:,.0f}",
+                term=facts["term"],
+            ),
+            "gpps-lot-size",
+        )
+        Text(
+            tr(
+                "play_in_house_cost",
+                lang,
+                price=f"{facts['in_house_price']:,.1f}",
+                quality=f"{facts['in_house_quality']:.2f}",
+            ),
+            "gpps-in-house-cost",
+        )
+        Text(tr("play_lot_unit", lang), "gpps-hint")
     solara.Text(tr("decisions_made", lang, n=len(game.decisions)), classes=["gpps-decisions"])
     bids = [i for i, o in enumerate(options) if o["kind"] != "in_house"]
     in_house = next((i for i, o in enumerate(options) if o["kind"] == "in_house"), None)
     if bids:
-        with solara.Div(classes=["gpps-bids"]):
-            solara.DataFrame(tables.options_frame(options, lang), items_per_page=20)
+        Table(tables.options_frame(options, lang), lang, classes=["gpps-bids"])
         if rule is not None:
-            solara.Info(tr("rule_pick", lang, org=options[rule]["org"].name), dense=True)
+            org = name_label(options[rule]["org"].name, lang)
+            solara.Info(tr("rule_pick", lang, org=org), dense=True)
     else:
         solara.Info(tr("no_bids", lang), dense=True)
     with solara.Row(gap="6px", style="flex-wrap: wrap"):
         for i in bids:
             solara.Button(
-                tr("award", lang, org=options[i]["org"].name),
+                tr("award", lang, org=name_label(options[i]["org"].name, lang)),
                 on_click=act(lambda i=i: game.choose(i)),
                 color="primary",
                 classes=["gpps-award"],
@@ -849,76 +1075,126 @@ def PlayDecision(game: PlaySession, lang: str, act, version: int = 0):
             outlined=True,
             classes=["gpps-no-award"],
         )
-        solara.Button(tr("finish_rule", lang), on_click=act(game.finish_with_rule), text=True)
+        solara.Button(
+            tr("finish_rule", lang),
+            on_click=act(game.finish_with_rule),
+            text=True,
+            classes=["gpps-finish-rule"],
+        )
 
 
 @solara.component
 def PlayResults(game: PlaySession, lang: str, version: int = 0):
     you, rule, you_series, rule_series = solara.use_memo(game.results, [game])
-
-    def draw():
-        out = []
-        for group in ("efficiency", "quality"):
-            out.append(
-                _png_or_error(
-                    lambda g=group: plots.png(plots.group_figure(g, you_series, lang, rule_series))
-                )
-            )
-        return out
-
-    images = solara.use_memo(draw, [game, lang])
+    options = solara.use_memo(
+        lambda: {
+            g: charts.group_charts(g, you_series, lang, rule_series)
+            for g in ("efficiency", "quality")
+        },
+        [game, lang],
+    )
     Text(tr("play_done", lang, months=game.month, n=len(game.decisions)), "gpps-h3 gpps-play-done")
     if not game.decisions:
         solara.Warning(tr("play_no_decision", lang))
-    with solara.Div(classes=["gpps-play-results"]):
-        solara.DataFrame(tables.play_frame(you, rule, lang), items_per_page=20)
-    with solara.Columns([1, 1]):
-        for png, err in images:
-            Plot(png, err)
+    Table(tables.play_frame(you, rule, lang), lang, classes=["gpps-play-results"])
+    for group, by_name in options.items():
+        Text(tr(f"group_{group}", lang), "gpps-h4")
+        with solara.Div(classes=["gpps-cards", "gpps-play-plots"]):
+            for name, option in by_name.items():
+                OutcomeCard(name, option, lang)
     if game.decisions:
         with solara.Details(tr("decision_log", lang)):
             import pandas as pd
 
-            solara.DataFrame(
+            Table(
                 pd.DataFrame(
                     [
                         {
                             tr("col_month", lang): d.month,
-                            tr("col_lot", lang): f"{d.line} / {d.community}",
-                            tr("col_choice", lang): d.choice,
-                            tr("col_rule_choice", lang): d.rule,
+                            tr("col_lot", lang): f"{name_label(d.line, lang)} / {d.community}",
+                            tr("col_choice", lang): _choice_label(d.choice, lang),
+                            tr("col_rule_choice", lang): _choice_label(d.rule, lang),
                         }
                         for d in game.decisions
                     ]
                 ),
-                items_per_page=20,
+                lang,
+                classes=["gpps-decision-log"],
             )
 
 
 # -- the page --
+def _seat_token(search: str | None) -> str | None:
+    """The seat token in a tab's address (``?seat=...``), if any."""
+    values = parse_qs(search or "").get("seat")
+    return values[0] if values else None
+
+
+def _browser() -> str:
+    """The browser session's id (its cookie): a seat is found again only from the same
+    browser."""
+    import sys
+
+    if "solara.server.kernel_context" not in sys.modules:  # rendered without a server (tests)
+        return ""
+    try:
+        return solara.get_session_id()
+    except Exception:
+        return ""
+
+
 @solara.component
 def Page():
-    session = solara.use_memo(lambda: RunSession(os.environ.get(ENV_SCENARIO)), [])
-    lang = solara.use_reactive("en")
-    inputs = Counter(solara.use_reactive(0))
-    ticks = Counter(solara.use_reactive(0))
-    cmp_ver = Counter(solara.use_reactive(0))
-    play_ver = Counter(solara.use_reactive(0))
+    """The participant's page, or with ``?facilitator=TOKEN`` the facilitator's."""
+    router = solara.use_router()
+    solara.Title("gpps dashboard")
+    solara.Style(CSS)
+    given = parse_qs(router.search or "", keep_blank_values=True).get(FACILITATOR_KEY)
+    if given is not None:
+        Facilitator(given[0])
+    else:
+        Participant()
+
+
+@solara.component
+def Participant():
+    router = solara.use_router()
+    token, seat = solara.use_memo(
+        lambda: SEATS.take(
+            _seat_token(router.search), _browser(), lambda: Seat(os.environ.get(ENV_SCENARIO))
+        ),
+        [],
+    )
+    session = seat.run
+    lang = solara.use_reactive(seat.lang)
+    import reacton.core
+
+    render = reacton.core.get_render_context(required=False)
+    inputs = Counter(solara.use_reactive(0), render)
+    ticks = Counter(solara.use_reactive(0), render)
+    cmp_ver = Counter(solara.use_reactive(0), render)
+    play_ver = Counter(solara.use_reactive(0), render)
     playing = solara.use_reactive(False)
-    play = solara.use_reactive(None)
     tab = solara.use_reactive(0)
-    compare = solara.use_memo(CompareState, [])
+    compare = seat.compare
     compare_request = solara.use_reactive(None)
 
-    def cleanup():
-        def close():
-            session.close()
-            if play.value is not None:
-                play.value.close()
+    def address():
+        """The tab's address carries its seat, so that a reload finds it (again after the
+        browser reports its address without it)."""
+        if _seat_token(router.search) != token and router.set_path is not None:
+            router.push(f"{router.path or '/'}?seat={token}")
 
-        return close
+    solara.use_effect(address, [router.search])
 
-    solara.use_effect(cleanup, [])
+    def release():
+        return lambda: SEATS.release(token)
+
+    solara.use_effect(release, [])
+
+    def set_lang(code):
+        seat.lang = code
+        lang.set(code)
 
     def run_compare(cancel: threading.Event):
         request = compare_request.value
@@ -943,7 +1219,7 @@ def Page():
                 progress=progress,
                 cancelled=lambda: cancel.is_set() or compare.cancelled,
             )
-            if comp is not None:
+            if comp is not None and not seat.closed:
                 compare.result = (comp, {**request, "scenario": scenario.name})
         except Exception as exc:
             log.exception("comparison failed")
@@ -968,14 +1244,12 @@ def Page():
             }
         )
 
-    solara.Title("gpps dashboard")
-    solara.Style(CSS)
-    with solara.Column(style="padding: 8px 20px 20px 20px", gap="6px"):
-        Header(session, lang, inputs, ticks)
+    with solara.Column(style="padding: 8px 20px 20px 20px", gap="6px", classes=["gpps-page"]):
+        Header(session, seat, lang.value, set_lang, inputs, ticks)
         with solara.Columns([1, 3], gutters_dense=True):
             with solara.Column():
-                Controls(session, lang.value, inputs, ticks, playing)
-            with solara.Column():
+                Controls(session, lang.value, inputs, ticks, playing, tab.value == PLAY_TAB)
+            with solara.Column(style="min-width: 0"):
                 with solara.lab.Tabs(value=tab, lazy=True):
                     with solara.lab.Tab(tr("tab_run", lang.value)):
                         OutcomesTab(session, lang.value, ticks)
@@ -986,26 +1260,88 @@ def Page():
                     with solara.lab.Tab(tr("tab_compare", lang.value)):
                         CompareTab(session, lang.value, compare, cmp_ver, inputs, start_compare)
                     with solara.lab.Tab(tr("tab_play", lang.value)):
-                        PlayTab(session, lang.value, play, play_ver, inputs)
+                        PlayTab(session, lang.value, seat, play_ver, inputs)
+
+
+def LanguageButtons(lang: str, set_lang: Callable):
+    with solara.Row(gap="4px"):
+        for code in LANGS:
+            solara.Button(
+                LANG_NAMES[code],
+                on_click=lambda code=code: set_lang(code),
+                outlined=lang != code,
+                color="primary",
+                small=True,
+                classes=[f"gpps-lang-{code}"],
+            )
 
 
 @solara.component
-def Header(session: RunSession, lang, inputs: Counter, ticks: Counter):
+def Header(
+    session: RunSession,
+    seat: Seat,
+    lang: str,
+    set_lang: Callable,
+    inputs: Counter,
+    ticks: Counter,
+):
     inputs.value  # noqa: B018
     ticks.value  # noqa: B018
-    with solara.Row(style="align-items: center; justify-content: space-between"):
+    with solara.Row(style="align-items: center; justify-content: space-between; flex-wrap: wrap"):
         with solara.Column(gap="0px"):
-            Text(tr("title", lang.value), "gpps-h2")
-            solara.Div(children=[tr("subtitle", lang.value)], classes=["gpps-hint"])
-        with solara.Row(gap="4px"):
-            for code in LANGS:
-                solara.Button(
-                    LANG_NAMES[code],
-                    on_click=lambda code=code: lang.set(code),
-                    outlined=lang.value != code,
-                    color="primary",
-                    small=True,
-                    classes=[f"gpps-lang-{code}"],
-                )
+            Text(tr("title", lang), "gpps-h2")
+            solara.Div(children=[tr("subtitle", lang)], classes=["gpps-hint"])
+        with solara.Row(gap="12px", style="align-items: center"):
+            if os.environ.get(ENV_FACILITATOR):  # a facilitator follows the room: say who you are
+                with solara.Div(style="width: 240px"):
+                    TextInput(
+                        tr("your_name", lang),
+                        value=seat.name,
+                        on_value=seat.set_name,
+                        classes=["gpps-name"],
+                    )
+            LanguageButtons(lang, set_lang)
     if session.notice is not None:
-        solara.Error(message(session.notice, lang.value))
+        solara.Error(message(session.notice, lang))
+
+
+#: Seconds between two looks at the room on the facilitator's page.
+FACILITATOR_SECONDS = 2.0
+
+
+def facilitator_allowed(given: str | None) -> bool:
+    """Whether ``given`` is the facilitator's secret token (none is set without
+    ``--facilitator``)."""
+    import hmac
+
+    expected = os.environ.get(ENV_FACILITATOR)
+    return bool(expected) and isinstance(given, str) and hmac.compare_digest(given, expected)
+
+
+@solara.component
+def Facilitator(given: str | None):
+    """Every participant's session: name, scenario, regime, month and headline outcomes so
+    far, looked at again every ``FACILITATOR_SECONDS``. Only with the secret token."""
+    lang = solara.use_reactive("en")
+    looks = solara.use_reactive(0)
+
+    def look_again(cancel: threading.Event):
+        while not cancel.wait(FACILITATOR_SECONDS):
+            looks.set(looks.value + 1)
+
+    allowed = facilitator_allowed(given)
+    solara.use_thread(look_again, dependencies=[allowed], intrusive_cancel=False)
+    looks.value  # noqa: B018
+    with solara.Column(style="padding: 8px 20px 20px 20px", gap="6px", classes=["gpps-page"]):
+        with solara.Row(
+            style="align-items: center; justify-content: space-between; flex-wrap: wrap"
+        ):
+            Text(tr("room_title", lang.value), "gpps-h2")
+            LanguageButtons(lang.value, lang.set)
+        if not allowed:
+            solara.Error(tr("room_refused", lang.value), classes=["gpps-room-refused"])
+            return
+        rows = room_rows(SEATS)
+        Text(tr("room_intro", lang.value, n=len(rows)), "gpps-intro gpps-room-count")
+        if rows:
+            Table(tables.room_frame(rows, lang.value), lang.value, classes=["gpps-room"])

@@ -47,6 +47,12 @@ def register(subparsers) -> None:
         help=f"address to listen on (default {DEFAULT_HOST}, this machine only; "
         "0.0.0.0 opens it to the network)",
     )
+    p.add_argument(
+        "--facilitator",
+        action="store_true",
+        help="also print a facilitator's address (with a secret token) that shows every "
+        "participant's session",
+    )
     p.set_defaults(func=cmd_dashboard)
 
 
@@ -72,6 +78,6 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
             "address of this machine): expected a free port, e.g. --port 8766"
         )
     try:
-        return serve(args.scenario, args.host, args.port)
+        return serve(args.scenario, args.host, args.port, facilitator=args.facilitator)
     except KeyboardInterrupt:
         return 0

@@ -101,6 +101,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "at_month": ("month {n}", "第 {n} 月"),
     "drawn": ("Figures show month", "图表显示月份："),
     "no_data": ("no data yet: press Step or Play", "暂无数据：请点击“单步”或“运行”"),
+    "no_value": ("no value yet: nothing to measure so far", "尚无数值：目前还没有可计算的情况"),
     # downloads
     "download_csv": ("Results (CSV)", "结果（CSV）"),
     "download_orgs_csv": ("Organizations (CSV)", "社会组织（CSV）"),
@@ -186,8 +187,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "play_start": ("Start", "开始"),
     "play_restart": ("Start again", "重新开始"),
     "play_tender": (
-        "Month {month}: {kind} for {line}, community {community}",
-        "第 {month} 月：{line}（第 {community} 社区）{kind}",
+        "Month {month} of {total}: {kind} for {line}, community {community}",
+        "第 {month} 月（共 {total} 月）：{line}（第 {community} 社区）{kind}",
     ),
     "kind_tender": ("tender", "公开招标"),
     "kind_negotiation": ("negotiation", "协商委托"),
@@ -227,6 +228,234 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_lot": ("Lot", "标段"),
     "col_choice": ("Your choice", "你的选择"),
     "col_rule_choice": ("Rule's choice", "规则的选择"),
+    "choice_in_house": ("in-house", "政府自行提供"),
+    "choice_none": ("no award", "不授予"),
+    # what the outcomes mean
+    "better_higher": ("higher is better", "越高越好"),
+    "better_lower": ("lower is better", "越低越好"),
+    "better_none": ("neither higher nor lower is better in itself", "高低本身无优劣"),
+    "interval": ("95% interval", "95%置信区间"),
+    "outcome_glossary": ("What the outcomes mean", "指标说明"),
+    "col_unit": ("Unit", "单位"),
+    "col_better": ("Better", "方向"),
+    "col_meaning": ("Meaning", "含义"),
+    "network_links": ("Lines:", "连线："),
+    # tables
+    "rows_per_page": ("Rows per page:", "每页行数："),
+    "rows_all": ("All", "全部"),
+    "rows_of": ("{0}-{1} of {2}", "第 {0}-{1} 行，共 {2} 行"),
+    "no_rows": ("No rows", "无数据"),
+    # play the buyer: the lot on the table
+    "play_you_are": (
+        "You buy for {buyer}. The other departments follow the automatic rule.",
+        "你代表{buyer}购买服务；其他部门按自动规则决定。",
+    ),
+    "play_lot": (
+        "This lot: {line} in community {community}, {hours} service hours a month "
+        "(budget {budget} yuan a month), for {term} months.",
+        "本标段：第 {community} 社区的{line}，每月 {hours} 服务小时（每月预算 {budget} 元），"
+        "期限 {term} 个月。",
+    ),
+    "play_in_house_cost": (
+        "In-house, your own unit would cost about {price} yuan an hour "
+        "(promised quality {quality}).",
+        "若由政府自行提供，本部门单位的成本约为每小时 {price} 元（预期质量 {quality}）。",
+    ),
+    "play_lot_unit": (
+        "A tender offers each open lot (one service line in one community) separately: "
+        "bids and awards are counted per lot, here and in the Market charts.",
+        "一次招标中，每个标段（一个社区的一项服务）分别投标、分别授予：此处与“市场结构”图表均按标段计算投标数。",
+    ),
+    # the facilitator
+    "your_name": ("Your name (for the facilitator)", "你的名字（供主持人查看）"),
+    "room_title": ("gpps: the room", "gpps：工作坊全场"),
+    "room_intro": (
+        "{n} participant session(s); the outcomes are each run's so far. Looked at again every "
+        "two seconds.",
+        "共 {n} 个参与者会话；各项指标为各自运行至今的结果。每两秒刷新一次。",
+    ),
+    "room_refused": (
+        "This page needs the facilitator's address, with its token.",
+        "此页面需要主持人的地址（含令牌）。",
+    ),
+    "col_name": ("Participant", "参与者"),
+    "col_tab": ("Page", "页面"),
+    "tab_open": ("open", "打开"),
+    "tab_gone": ("gone (kept a few minutes)", "已关闭（保留几分钟）"),
+    "no_name": ("(no name)", "（未填名字）"),
+    "run_clock_hidden": (
+        "This game has its own clock (below); Reset, Step and Play drive the Outcomes view.",
+        "本游戏有自己的时钟（见下方）；“重置”“单步”“运行”用于“结果”页面。",
+    ),
+}
+
+#: What a unit means, shown with every outcome measured in it (English, Chinese).
+UNIT_NOTES: dict[str, tuple[str, str]] = {
+    "quality-adjusted hours per 10,000 yuan": (
+        "A quality-adjusted hour is one service hour times its quality (0-1): an hour at "
+        "quality 0.5 counts as half an hour.",
+        "质量调整小时＝服务小时×质量（0-1）：质量为0.5的一小时只算半小时。",
+    ),
+    "yuan per quality-adjusted hour": (
+        "A quality-adjusted hour is one service hour times its quality (0-1): an hour at "
+        "quality 0.5 counts as half an hour.",
+        "质量调整小时＝服务小时×质量（0-1）：质量为0.5的一小时只算半小时。",
+    ),
+    "1 - HHI": (
+        "1 − HHI: one minus the sum of the squared shares of revenue by source; 0 when one "
+        "source pays everything, near 1 when many sources pay alike.",
+        "1 − HHI：1减去各收入来源占比的平方和；只有一个来源时为0，来源越多越均衡越接近1。",
+    ),
+    "HHI": (
+        "HHI (Herfindahl-Hirschman index): the sum of the squared shares of contract value "
+        "by provider; 1 when one provider holds everything, 1/n when n providers hold equal "
+        "shares.",
+        "赫芬达尔指数（HHI）：各承接机构合同金额占比的平方和；一家独占时为1，n家平分时为1/n。",
+    ),
+    "share": ("A share from 0 to 1 (0.25 = 25%).", "0到1之间的比例（0.25即25%）。"),
+    "share of outlay": (
+        "A share of the money spent on the service, from 0 to 1.",
+        "占服务支出的比例，0到1之间。",
+    ),
+    "share of contract value": (
+        "A share of the value of the contracts awarded, from 0 to 1.",
+        "占授予合同金额的比例，0到1之间。",
+    ),
+    "0-1": ("A score from 0 to 1.", "0到1之间的分值。"),
+    "difference of 0-1 scores": (
+        "The difference of two 0-1 scores: above 0, locals are more satisfied than migrants.",
+        "两个0-1分值之差：大于0表示本地居民比流动人口更满意。",
+    ),
+    "bids": (
+        "A tender offers several lots (a lot: one service line in one community); each lot "
+        "gets its own bids and its own award. Counted per lot awarded, as in Play the buyer.",
+        "一次招标包含多个标段（一个社区的一项服务为一个标段），每个标段分别投标、分别授予；"
+        "按每个授予的标段计算，与“扮演购买主体”一致。",
+    ),
+}
+
+#: Chinese descriptions of the outcomes the page shows (English: ``Outcome.description``).
+OUTCOME_DESC_ZH: dict[str, str] = {
+    "qa_hours_per_10k_yuan": (
+        "每花费1万元（含政府支出、治理成本及承接机构获得的社会捐赠）所提供的服务小时×质量。"
+    ),
+    "cost_per_qa_hour": "每个质量调整服务小时花费的资金。",
+    "need_met_share": "居民服务需求中得到满足的比例。",
+    "governance_cost_share": (
+        "购买主体的治理成本（招标、管理、评审、考核、评估、自办管理）占服务支出的比例。"
+    ),
+    "tendering_cost_share": "购买主体的事前招标成本占授予合同金额的比例。",
+    "quality_mean": "按服务小时加权的服务质量（可测量与不可测量部分按可测量程度合成）。",
+    "quality_nonmeasurable": "按服务小时加权的不可测量（合同无法约定）质量。",
+    "satisfaction_mean": "有需求居民的平均满意度。",
+    "satisfaction_local_migrant_gap": "本地居民平均满意度减去流动人口平均满意度。",
+    "provider_gov_share_mean": (
+        "承接机构近12个月收入中政府资金的平均占比。承接机构：这段时间内有购买主体收入的组织。"
+    ),
+    "provider_largest_buyer_share_mean": "承接机构收入中来自其最大购买主体的平均占比。",
+    "provider_revenue_diversity_mean": (
+        "承接机构收入来源（各购买主体、社会捐赠、外部资助）的平均多样性。"
+    ),
+    "provider_mission_drift_mean": "承接机构向资助方偏好偏离自身使命的平均程度。",
+    "active_orgs": "正在运营的社会组织数。",
+    "bids_per_award": "每个授予合同的标段收到的投标数。",
+    "contract_value_hhi": "现行购买合同金额在各承接机构间的集中程度。",
+    "incumbent_reaward_rate": "曾有承接机构的标段再次授予时，仍由原承接机构获得的比例。",
+}
+
+#: Chinese descriptions of the parameters shown by default (others get a generated line).
+PARAM_DESC_ZH: dict[str, str] = {
+    "monitoring_capacity": "购买主体每月检查一项购买合同的概率（取决于其监管人员）。",
+    "measurability": "合同能够约定并核实的质量比例（可缔约质量）。",
+    "evaluation": "评估机制：无评估、内部考核或第三方评估。",
+    "n_independent_orgs": "开始时生成的独立社会组织（草根或外来组织）数量。",
+    "contract_term_months": "合同或项目资助在重新招标或续约前的期限。",
+    "weight_price": "评标中价格的权重。",
+    "weight_quality": "评标中承诺质量（能力）的权重。",
+    "weight_reputation": "评标中声誉的权重。",
+    "weight_ties": "评标中与购买主体既有关系的权重（关系型招标）。",
+    "budget_general_per_capita": "购买主体用于其服务项目的一般公共预算（人均每年）。",
+    "mission": "使命驱动：社会组织对所提供服务质量的重视程度。",
+    "crowd_out": "政府资金覆盖其成本后，社会组织筹款努力下降的程度。",
+    "entry_rate": "当独立组织可以参与且某次购买的投标少于两份时，每月有新独立组织进入的概率。",
+}
+
+#: The shipped scenarios in a line each (English, Chinese); a scenario file named at start
+#: shows its own description.
+SCENARIO_TEXT: dict[str, tuple[str, str, str]] = {
+    "baseline": (
+        "Baseline",
+        "基准情景",
+        "Two buyer departments, four communities, a thin local market; every value at its "
+        "default.|两个购买部门、四个社区、本地社会组织较少；所有参数取默认值。",
+    ),
+    "jiangxi_2006": (
+        "Jiangxi 2006",
+        "江西 2006",
+        "A provincial poverty office tenders village projects at a fixed 500,000 yuan in two "
+        "rounds; NGOs compete on capacity; external evaluation.|省扶贫办以固定的50万元分两轮"
+        "招标村级项目；社会组织凭能力竞争；外部评估。",
+    ),
+    "luocun_2008": (
+        "Luocun 2008",
+        "罗村 2008",
+        "A street office entrusts one professional social-work organization with elder, youth "
+        "and migrant services.|街道办事处委托一家专业社工机构提供养老、青少年和外来人口服务。",
+    ),
+    "reform_path": (
+        "Reform path",
+        "改革路径",
+        "From administrative dependence to contracts with third-party evaluation, open entry "
+        "and a legal purchase process at month 36.|第36个月起，由依赖关系非竞争性购买转为"
+        "合同外包，引入第三方评估、开放准入和规范的购买程序。",
+    ),
+    "shanghai_2004": (
+        "Shanghai 2004",
+        "上海 2004",
+        "Three buyer offices each fund the organization they founded (Ziqiang, Xinhang, "
+        "Yangguang) per post, without competition.|三个购买部门分别按岗位资助各自创办的组织"
+        "（自强、新航、阳光），没有竞争。",
+    ),
+    "shanghai_2009_tendering": (
+        "Shanghai 2009 tendering",
+        "上海 2009 招投标",
+        "Lottery-fund tendering of 127 community projects; about 2.35 bids each; awards often "
+        "follow existing relationships.|以彩票公益金招标127个社区项目；每个项目约2.35份投标；"
+        "授予常常沿袭既有关系。",
+    ),
+    "thin_market": (
+        "Thin market",
+        "薄弱市场",
+        "The baseline with one independent organization, working on both lines, and little "
+        "entry.|基准情景，但只有一个独立组织（承接两项服务），新组织很少进入。",
+    ),
+    "weak_monitoring": (
+        "Weak monitoring",
+        "监管薄弱",
+        "The baseline with a buyer that can hardly monitor, no evaluation, and hard-to-measure "
+        "quality.|基准情景，但购买主体几乎无法监管、没有评估、质量难以测量。",
+    ),
+}
+
+#: Names of buyers, service lines and organizations in the shipped scenarios (English, Chinese).
+NAMES: dict[str, tuple[str, str]] = {
+    "elder_care": ("elder care", "养老服务"),
+    "youth_work": ("youth work", "青少年服务"),
+    "migrant_services": ("migrant services", "外来人口服务"),
+    "poverty_alleviation": ("poverty alleviation", "扶贫"),
+    "drug_rehabilitation": ("drug rehabilitation", "禁毒戒毒"),
+    "community_corrections": ("community corrections", "社区矫正"),
+    "poverty_office_round_1": ("poverty office, round 1", "扶贫办（第一轮）"),
+    "poverty_office_round_2": ("poverty office, round 2", "扶贫办（第二轮）"),
+    "luocun_street_office": ("Luocun street office", "罗村街道办"),
+    "narcotics_control_office": ("narcotics control office", "禁毒办"),
+    "community_corrections_office": ("community corrections office", "社区矫正办"),
+    "youth_affairs_office": ("youth affairs office", "青少年事务办"),
+    "civil_affairs_lottery_fund": ("civil affairs lottery fund", "民政福利彩票公益金"),
+    "professional_social_work_org": ("professional social-work organization", "专业社工机构"),
+    "Ziqiang": ("Ziqiang", "自强"),
+    "Xinhang": ("Xinhang", "新航"),
+    "Yangguang": ("Yangguang", "阳光"),
 }
 
 REGIME_FALLBACK_ZH = {
@@ -335,6 +564,15 @@ PARAM_ZH: dict[str, str] = {
     "voucher_switch_months": "更换服务机构的间隔（月）",
     "voucher_switch_margin": "更换服务机构的门槛",
     "voucher_word_of_mouth": "邻里口碑的比重",
+    "staff_turnover": "员工流动率",
+    "novice_quality_gap": "新员工质量差距",
+    "training_months": "新员工培训期（月）",
+    "public_slack_growth": "自办单位成本松弛增长率",
+    "public_slack_max": "自办单位最大成本松弛",
+    "outside_core_cover": "外部收入覆盖核心团队成本比例",
+    "retender_delay_months": "流标后重新购买的间隔（月）",
+    "inspection_soft_share": "检查发现不可测量质量缩水的概率",
+    "delivery_tolerance": "服务时数不足的容忍度",
 }
 
 CHOICE_ZH: dict[str, str] = {
@@ -394,6 +632,16 @@ UNIT_ZH: dict[str, str] = {
     "share of a month's payment": "占月付款比例",
     "times current staff": "倍现有员工",
     "0-1": "0-1",
+    "chance per inspection": "每次检查的概率",
+    "chance per post-month": "每岗位每月概率",
+    "per unit of rating": "每单位评分",
+    "rating units": "评分单位",
+    "share of committed hours": "占承诺时数比例",
+    "share of holders": "持券人比例",
+    "share of quality": "质量比例",
+    "share of the core team's cost": "占核心团队成本比例",
+    "share of the work's content": "占工作内容比例",
+    "difference of 0-1 scores": "0-1分值之差",
     "yuan per hour": "元/小时",
     "yuan per quality-adjusted hour": "元/质量调整小时",
     "share of outlay": "占支出比例",
@@ -405,40 +653,6 @@ UNIT_ZH: dict[str, str] = {
     "arrangements": "项",
     "lots": "个",
     "quality-adjusted hours per 10,000 yuan": "质量调整小时/万元",
-}
-
-OUTCOME_EN: dict[str, str] = {
-    "qa_hours_per_10k_yuan": "Quality-adjusted hours per 10,000 yuan",
-    "cost_per_hour": "Cost per service hour",
-    "cost_per_qa_hour": "Cost per quality-adjusted hour",
-    "need_met_share": "Share of need met",
-    "outlay_service": "Spent on the service per person",
-    "outlay_government": "Government outlay per person",
-    "governance_cost_share": "Governance cost share",
-    "tendering_cost_share": "Tendering cost / contract value",
-    "quality_measurable": "Measurable quality",
-    "quality_nonmeasurable": "Non-measurable quality",
-    "quality_mean": "Quality delivered",
-    "satisfaction_mean": "Residents' satisfaction",
-    "satisfaction_local_migrant_gap": "Satisfaction gap, locals − migrants",
-    "provider_gov_share_mean": "Providers' government share of revenue",
-    "provider_gov_share_weighted": "Providers' government share (revenue-weighted)",
-    "provider_gov_share_over_90": "Providers ≥ 90% government-funded",
-    "provider_founder_share_mean": "Affiliates' share of revenue from their founder",
-    "provider_largest_buyer_share_mean": "Providers' dependence on the largest buyer",
-    "provider_revenue_diversity_mean": "Providers' revenue diversity",
-    "provider_survival_months_median": "Providers' months on reserves without government money",
-    "provider_mission_drift_mean": "Providers' mission drift",
-    "idle_orgs": "Organizations without public money",
-    "idle_reserve_months_median": "Their reserves (months of core costs)",
-    "idle_survival_months_median": "Their months left on reserves",
-    "active_orgs": "Active organizations",
-    "bids_per_tender": "Bids per tender",
-    "bids_per_award": "Bids per contract award",
-    "contract_value_hhi": "Concentration of contract value (HHI)",
-    "incumbent_reaward_rate": "Incumbents re-awarded",
-    "take_up_share": "Voucher take-up",
-    "switch_rate": "Residents switching provider, a month",
 }
 
 OUTCOME_ZH: dict[str, str] = {
@@ -539,10 +753,14 @@ def choice_label(value: str, lang: str) -> str:
 
 
 def outcome_label(name: str, lang: str) -> str:
-    """An outcome's short label; falls back to its name."""
+    """An outcome's short label: English from ``sim.metrics`` (``Outcome.label``), Chinese from
+    ``OUTCOME_ZH``; falls back to its name."""
     if lang == "zh" and name in OUTCOME_ZH:
         return OUTCOME_ZH[name]
-    return OUTCOME_EN.get(name) or name.replace("_", " ").capitalize()
+    from sim.metrics import BY_NAME
+
+    o = BY_NAME.get(name)
+    return o.label if o is not None else name.replace("_", " ").capitalize()
 
 
 def message(msg, lang: str) -> str:
@@ -561,6 +779,85 @@ def message(msg, lang: str) -> str:
 def allowed(param, lang: str) -> str:
     """A parameter's allowed range, e.g. ``in [0, 1]`` / ``[0, 1]``."""
     text = param.allowed()
-    if lang == "zh" and text.startswith("in "):
-        return text[3:]
-    return text
+    if lang != "zh":
+        return text
+    if param.kind == "bool":
+        return "是或否"
+    if param.kind == "choice":
+        return "、".join(choice_label(o, lang) for o in param.options)
+    return text.removeprefix("in ")
+
+
+def name_label(name: str, lang: str) -> str:
+    """A buyer's, service line's or organization's name as people read it: the shipped
+    scenarios' names in both languages, generated names (``buyer_2``, ``buyer_1_affiliate_1``,
+    ``org_3``) spelled out; other names (from a scenario file) as written."""
+    if name in NAMES:
+        return NAMES[name][1 if lang == "zh" else 0]
+    m = re.fullmatch(r"(.+)_affiliate_(\d+)", name)
+    if m:
+        owner = name_label(m.group(1), lang)
+        return f"{owner}下属组织{m.group(2)}" if lang == "zh" else f"{owner} affiliate {m.group(2)}"
+    m = re.fullmatch(r"(buyer|org)_(\d+)", name)
+    if m:
+        word = {"buyer": ("Buyer", "购买主体"), "org": ("Org", "组织")}[m.group(1)]
+        return f"{word[1]}{m.group(2)}" if lang == "zh" else f"{word[0]} {m.group(2)}"
+    return name
+
+
+def origin_label(origin: str, lang: str) -> str:
+    """An organization's origin (founded by a buyer, grassroots, external, in-house)."""
+    key = f"origin_{origin}"
+    return tr(key, lang) if key in TEXT else choice_label(origin, lang)
+
+
+def scenario_label(ref: str, lang: str) -> str:
+    """A scenario as the selector shows it: shipped ones by name, a file as given."""
+    if ref in SCENARIO_TEXT:
+        return SCENARIO_TEXT[ref][1 if lang == "zh" else 0]
+    return ref
+
+
+def scenario_text(ref: str, lang: str, description: str = "") -> str:
+    """A scenario's one-line description (a file's own first line if it is not shipped)."""
+    if ref in SCENARIO_TEXT:
+        return SCENARIO_TEXT[ref][2].split("|")[1 if lang == "zh" else 0]
+    return description.splitlines()[0] if description else ""
+
+
+def param_description(name: str, lang: str) -> str:
+    """A parameter's tooltip: its description (Chinese: ``PARAM_DESC_ZH``, else its label,
+    unit and range)."""
+    from sim.params import PARAMS
+
+    p = PARAMS[name]
+    if lang != "zh":
+        return p.description
+    if name in PARAM_DESC_ZH:
+        return PARAM_DESC_ZH[name]
+    unit = unit_label(p.unit, lang)
+    text = param_label(name, lang) + (f"（{unit}）" if unit else "")
+    return f"{text}，允许范围：{allowed(p, lang)}"
+
+
+def outcome_description(name: str, lang: str) -> str:
+    """What an outcome measures (``Outcome.description``; Chinese: ``OUTCOME_DESC_ZH``), and
+    what its unit means (``UNIT_NOTES``)."""
+    from sim.metrics import BY_NAME
+
+    o = BY_NAME.get(name)
+    if o is None:
+        return ""
+    zh = lang == "zh"
+    text = OUTCOME_DESC_ZH.get(name, o.description) if zh else o.description
+    note = UNIT_NOTES.get(o.unit)
+    if note is None:
+        return text
+    return text + (note[1] if zh else " " + note[0])
+
+
+def outcome_unit(name: str, lang: str) -> str:
+    from sim.metrics import BY_NAME
+
+    o = BY_NAME.get(name)
+    return unit_label(o.unit, lang) if o is not None else ""

@@ -1,4 +1,7 @@
-"""Figures of the dashboard as matplotlib ``Figure`` objects and PNG bytes.
+"""The dashboard's PNG downloads: matplotlib ``Figure`` objects and PNG bytes.
+
+The page itself shows ECharts charts (``charts``) that the browser draws; these figures are
+drawn only when someone downloads one.
 
 Data is taken from a model by the ``*_data`` functions (call them under the session's lock);
 the ``*_figure`` functions only draw plain data, and ``png`` renders a figure. No pyplot: every
@@ -20,48 +23,19 @@ import numpy as np
 from matplotlib import font_manager, rc_context
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator
 
 from sim import metrics
 
-from .i18n import choice_label, outcome_label, regime_label, tr, unit_label
-
-#: Outcomes drawn for each group of ``metrics.OUTCOMES`` (names missing there are skipped).
-GROUP_PLOTS = {
-    "efficiency": (
-        "qa_hours_per_10k_yuan",
-        "cost_per_qa_hour",
-        "need_met_share",
-        "governance_cost_share",
-    ),
-    "quality": (
-        "quality_mean",
-        "quality_nonmeasurable",
-        "satisfaction_mean",
-        "satisfaction_local_migrant_gap",
-    ),
-    "independence": (
-        "provider_gov_share_mean",
-        "provider_largest_buyer_share_mean",
-        "provider_revenue_diversity_mean",
-        "provider_mission_drift_mean",
-    ),
-    "market": ("active_orgs", "bids_per_tender", "contract_value_hhi", "incumbent_reaward_rate"),
-}
-GROUPS = tuple(GROUP_PLOTS)
-GROUP_COLOURS = {
-    "efficiency": "#1f77b4",
-    "quality": "#2ca02c",
-    "independence": "#d62728",
-    "market": "#9467bd",
-}
-ORIGIN_COLOURS = {
-    "founded": "#d62728",
-    "grassroots": "#2ca02c",
-    "external": "#1f77b4",
-    "in_house": "#7f7f7f",
-}
-REGIME_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"]
+from .charts import (  # noqa: F401  (network_data, satisfaction_data: read by the page too)
+    GROUP_COLOURS,
+    GROUP_PLOTS,
+    GROUPS,
+    ORIGIN_COLOURS,
+    REGIME_COLOURS,
+    network_data,
+    satisfaction_data,
+)
+from .i18n import name_label, origin_label, outcome_label, regime_label, tr, unit_label
 
 _CJK_FILES = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -160,50 +134,6 @@ def _plot_series(ax, values, colour, label=None, lw=1.6, ls="-"):
         ax.plot(t, y, color=colour, lw=lw, ls=ls, label=label)
 
 
-def group_figure(group: str, series: dict, lang: str, compare: dict | None = None) -> Figure:
-    """Four outcomes of one group over the months of a run (``compare``: a second run, dashed)."""
-    lang = plot_lang(lang)
-    names = [n for n in GROUP_PLOTS[group] if n in series]
-    with _style():
-        fig = _new((6.2, 4.0))
-        axes = list(fig.subplots(2, 2, squeeze=False).flat)
-        fig.suptitle(tr(f"group_{group}", lang), fontsize=11, fontweight="bold")
-        units = _units()
-        colour = GROUP_COLOURS.get(group, "#1f77b4")
-        for ax, name in zip(axes, names):
-            values = series.get(name, [])
-            ax.set_title(outcome_label(name, lang), fontsize=9)
-            ax.set_xlabel(tr("month_axis", lang), fontsize=8)
-            ax.set_ylabel(unit_label(units.get(name, ""), lang), fontsize=7)
-            ax.tick_params(labelsize=7)
-            ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
-            ax.yaxis.set_major_locator(MaxNLocator(4))
-            ax.grid(alpha=0.3)
-            if compare is not None and name in compare:
-                _plot_series(ax, compare[name], "#7f7f7f", tr("col_rule", lang), lw=1.2, ls="--")
-            n = max(len(values), len(compare.get(name, [])) if compare else 0)
-            ax.set_xlim(0.5, max(n, 12) + 0.5)
-            if len(values):
-                _plot_series(ax, values, colour, tr("col_you", lang) if compare else None)
-            else:
-                ax.text(
-                    0.5,
-                    0.5,
-                    tr("no_data", lang),
-                    ha="center",
-                    va="center",
-                    fontsize=7,
-                    transform=ax.transAxes,
-                    color="#555555",
-                )
-            if compare is not None and ax is axes[0]:
-                ax.legend(fontsize=7)
-        for ax in axes[len(names) :]:
-            ax.set_visible(False)
-        fig.subplots_adjust(left=0.1, right=0.98, top=0.86, bottom=0.11, hspace=0.62, wspace=0.32)
-    return fig
-
-
 def outcomes_figure(
     series: dict, lang: str, title: str = "", compare: dict | None = None
 ) -> Figure:
@@ -240,51 +170,6 @@ def outcomes_figure(
 
 
 # -- network --
-def network_data(model) -> dict:
-    """Buyers, providers and ties of the model now, as plain data (call under the lock)."""
-    from sim.agents import SocialOrganization
-
-    def revenue(prod) -> float:
-        t = prod.trailing()
-        return float(sum(t["gov"].values()) + t["private"])
-
-    buyers = [{"name": b.name, "regime": b.regime.name} for b in model.buyers]
-    orgs = [
-        {
-            "name": o.name,
-            "origin": o.origin,
-            "revenue": revenue(o),
-            "ties": sorted(o.ties),
-            "active": o.active,
-        }
-        for o in model.agents_by_type.get(SocialOrganization, [])
-        if o.active
-    ]
-    in_house = [
-        {"name": b.in_house.name, "buyer": b.name, "revenue": revenue(b.in_house)}
-        for b in model.buyers
-    ]
-    arrangements = []
-    for b in model.buyers:
-        for a in b.arrangements():
-            arrangements.append(
-                {
-                    "buyer": b.name,
-                    "provider": a.provider.name,
-                    "in_house": a.provider.origin == "in_house",
-                    "regime": a.regime.name,
-                    "value": float(a.unit_price() * a.units),
-                }
-            )
-    return {
-        "month": model.steps,
-        "buyers": buyers,
-        "orgs": orgs,
-        "in_house": in_house,
-        "arrangements": arrangements,
-    }
-
-
 def network_figure(data: dict, lang: str) -> Figure:
     """Buyers (squares) in the middle, their in-house units (diamonds) to the left,
     organizations (circles, coloured by origin, sized by revenue) to the right; solid lines are
@@ -348,7 +233,7 @@ def network_figure(data: dict, lang: str) -> Figure:
             x, y = pos[b["name"]]
             ax.scatter([x], [y], marker="s", s=320, color="#333333", zorder=3)
             ax.annotate(
-                b["name"],
+                name_label(b["name"], lang),
                 (x, y),
                 xytext=(0, 12),
                 textcoords="offset points",
@@ -388,7 +273,7 @@ def network_figure(data: dict, lang: str) -> Figure:
             )
             if labelled:
                 ax.annotate(
-                    o["name"],
+                    name_label(o["name"], lang),
                     (x, y),
                     xytext=(12, 0),
                     textcoords="offset points",
@@ -417,7 +302,7 @@ def network_figure(data: dict, lang: str) -> Figure:
                     marker="o",
                     ls="none",
                     color=ORIGIN_COLOURS[origin],
-                    label=tr(f"origin_{origin}", lang),
+                    label=origin_label(origin, lang),
                 )
             )
         for r in regimes:
@@ -445,49 +330,6 @@ def network_figure(data: dict, lang: str) -> Figure:
             fontsize=9,
         )
         fig.subplots_adjust(left=0.01, right=0.99, top=0.92, bottom=0.2)
-    return fig
-
-
-def satisfaction_data(model) -> dict:
-    """Satisfaction of residents with need, split into locals and migrants (under the lock)."""
-    pop = model.population
-    sat = np.asarray(pop.satisfaction, dtype=float)
-    ok = np.isfinite(sat)
-    return {
-        "month": model.steps,
-        "locals": sat[ok & ~pop.migrant].copy(),
-        "migrants": sat[ok & pop.migrant].copy(),
-    }
-
-
-def satisfaction_figure(data: dict, lang: str) -> Figure:
-    """Distribution of satisfaction: locals and migrants, each as a share of its own group."""
-    lang = plot_lang(lang)
-    with _style():
-        fig = _new((6.0, 3.6))
-        ax = fig.subplots()
-        bins = np.linspace(0, 1, 21)
-        drawn = False
-        for key, colour in (("locals", "#1f77b4"), ("migrants", "#ff7f0e")):
-            x = data[key]
-            if len(x):
-                drawn = True
-                w = np.full(len(x), 1.0 / len(x))
-                label = f"{tr(key, lang)} (n={len(x)}, {np.mean(x):.2f})"
-                ax.hist(x, bins=bins, weights=w, histtype="stepfilled", alpha=0.35, color=colour)
-                ax.hist(x, bins=bins, weights=w, histtype="step", lw=1.8, color=colour, label=label)
-        if drawn:
-            ax.legend(fontsize=8)
-        else:
-            ax.text(
-                0.5, 0.5, tr("no_residents", lang), ha="center", va="center", transform=ax.transAxes
-            )
-        ax.set_xlim(0, 1)
-        ax.set_xlabel(tr("satisfaction_axis", lang))
-        ax.set_ylabel(tr("residents_axis", lang))
-        ax.grid(alpha=0.3)
-        ax.set_title(f"{tr('satisfaction_title', lang)} ({tr('at_month', lang, n=data['month'])})")
-        fig.subplots_adjust(left=0.12, right=0.97, top=0.9, bottom=0.15)
     return fig
 
 
@@ -538,14 +380,6 @@ def compare_figure(rows: list[dict], outcomes: list[str], lang: str, title: str 
             wspace=0.18,
         )
     return fig
-
-
-def origin_label(origin: str, lang: str) -> str:
-    key = f"origin_{origin}"
-    try:
-        return tr(key, lang)
-    except KeyError:
-        return choice_label(origin, lang)
 
 
 def colours(png_bytes: bytes) -> tuple[int, int]:

@@ -31,8 +31,9 @@ SOLARA_ENV = {
     "SOLARA_THEME_SHOW_BANNER": "False",
     "SOLARA_ASSETS_PROXY": "True",
     "SOLARA_THEME_TITLE": "gpps dashboard",
-    # a closed tab's session (and its model) is dropped after this; a reconnect within it resumes
-    "SOLARA_KERNEL_CULL_TIMEOUT": "2h",
+    # a page whose connection is lost is closed after this (a reconnect within it resumes);
+    # its run is then kept for app.SEATS.keep seconds more for a reload, then freed
+    "SOLARA_KERNEL_CULL_TIMEOUT": "60s",
 }
 
 
@@ -188,10 +189,30 @@ class OriginGuard:
         await self.app(scope, receive, send)
 
 
-def configure(scenario: str | None, host: str, port: int) -> None:
-    """Set the environment Solara and the app read (call before importing Solara)."""
+#: Environment variable holding the facilitator's secret token (set by ``--facilitator``).
+ENV_FACILITATOR = "GPPS_DASHBOARD_FACILITATOR"
+#: The query key that asks for the facilitator's page (its value: the secret token).
+FACILITATOR_KEY = "facilitator"
+
+
+def facilitator_url(address: str, token: str) -> str:
+    """The facilitator's address: the page's address asking for the facilitator's page with
+    the secret token."""
+    return f"{address}?{FACILITATOR_KEY}={token}"
+
+
+def configure(scenario: str | None, host: str, port: int, facilitator: bool = False) -> str | None:
+    """Set the environment Solara and the app read (call before importing Solara); returns
+    the facilitator's new secret token, if asked for one."""
+    import secrets
+
     for key, value in SOLARA_ENV.items():
         os.environ.setdefault(key, value)
+    token = secrets.token_urlsafe(18) if facilitator else None
+    if token:
+        os.environ[ENV_FACILITATOR] = token
+    else:
+        os.environ.pop(ENV_FACILITATOR, None)
     os.environ["SOLARA_APP"] = APP
     os.environ["SERVER_NAME"] = host
     os.environ["SERVER_PORT"] = str(port)
@@ -199,6 +220,7 @@ def configure(scenario: str | None, host: str, port: int) -> None:
         os.environ["GPPS_DASHBOARD_SCENARIO"] = scenario
     else:
         os.environ.pop("GPPS_DASHBOARD_SCENARIO", None)
+    return token
 
 
 def assets_installed() -> bool:
@@ -208,9 +230,16 @@ def assets_installed() -> bool:
     return importlib.util.find_spec("solara_assets") is not None
 
 
-def serve(scenario: str | None, host: str, port: int, log_level: str = "warning") -> int:
-    """Run the server until interrupted; print the address once it listens. Returns 0."""
-    configure(scenario, host, port)
+def serve(
+    scenario: str | None,
+    host: str,
+    port: int,
+    log_level: str = "warning",
+    facilitator: bool = False,
+) -> int:
+    """Run the server until interrupted; print the address once it listens (and the
+    facilitator's, with ``facilitator``). Returns 0."""
+    token = configure(scenario, host, port, facilitator)
     import uvicorn
 
     if not assets_installed():
@@ -234,6 +263,12 @@ def serve(scenario: str | None, host: str, port: int, log_level: str = "warning"
             if self.started:
                 first = shown[0] if is_wildcard(host) and shown else address
                 print(f"gpps dashboard: {first}  (Ctrl+C stops it)", flush=True)
+                if token:
+                    print(
+                        f"gpps dashboard: facilitator: {facilitator_url(first, token)}  "
+                        "(keep it to yourself: it shows every participant's session)",
+                        flush=True,
+                    )
                 if not is_loopback(host):
                     print(
                         f"gpps dashboard: listening on {host}: anyone who can reach this machine "

@@ -45,14 +45,27 @@ def scenario_choices(extra: str | None = None) -> list[str]:
     return names
 
 
-def series_of(model) -> dict[str, list[float]]:
-    """Copy of the model's per-month series (every name in ``metrics.SERIES``)."""
+def series_of(model, names=None) -> dict[str, list[float]]:
+    """Copy of the model's per-month series (``names``, by default every name in
+    ``metrics.SERIES``)."""
     data = model.datacollector.model_vars
-    return {k: [float(x) for x in data.get(k, [])] for k in metrics.SERIES}
+    return {k: [float(x) for x in data.get(k, [])] for k in (names or metrics.SERIES)}
 
 
 def summary_of(model) -> dict[str, float]:
     return metrics.summarise(series_of(model))
+
+
+def _normal(v):
+    """A parameter value for comparison: floats to 12 significant digits (a slider's float may
+    differ from the typed one in the last bits)."""
+    if isinstance(v, float) and math.isfinite(v):
+        return float(f"{v:.12g}")
+    if isinstance(v, (list, tuple)):
+        return tuple(_normal(x) for x in v)
+    if isinstance(v, dict):
+        return tuple(sorted((k, _normal(x)) for k, x in v.items()))
+    return v
 
 
 def _same(a, b) -> bool:
@@ -128,8 +141,12 @@ class RunSession:
         return self.check.ok and self._key() != self.built_from
 
     def _key(self) -> tuple:
+        """What the model is built from: the scenario, the regime chosen, every parameter's
+        value (a value typed back to what the model runs with is no change) and the seed."""
         c = self.check
-        return (self.scenario_ref, tuple(sorted(c.overrides.items())), c.seed)
+        params = c.scenario.params if c.scenario is not None else {}
+        values = tuple(sorted((k, _normal(v)) for k, v in params.items()))
+        return (self.scenario_ref, c.overrides.get("regime"), values, c.seed)
 
     def _changed(self) -> None:
         self.check = controls.validate(self.scenario_ref, self.regime, self.edits, self.seed_raw)
@@ -153,7 +170,8 @@ class RunSession:
     def set_param(self, name: str, raw: Any) -> None:
         with self.lock:
             base = self.base()
-            if base is not None and _same(base.params.get(name), raw):
+            value, msg = controls.parse(name, raw) if name in PARAMS else (None, True)
+            if base is not None and msg is None and _same(base.params.get(name), value):
                 self.edits.pop(name, None)  # back at the scenario's value
             else:
                 self.edits[name] = raw
@@ -297,6 +315,26 @@ class PlaySession:
             while self.model.pending is None and self.model.running:
                 self.model.step()
 
+    def lot_facts(self) -> dict:
+        """What the buyer knows of the pending lot: whose it is, its size and budget, the
+        term, and what the buyer's own unit would cost per hour (call under the lock)."""
+        p = self.model.pending
+        buyer, lot = p.buyer, p.lot
+        unit = buyer.in_house
+        return {
+            "buyer": buyer.name,
+            "line": self.model.lines[lot.line]["name"],
+            "hours": float(lot.need),
+            "budget": float(buyer.lot_budget(lot)),
+            # negotiated entrustment runs for a year (``sim.regimes.negotiated``)
+            "term": int(buyer.params["contract_term_months"]) if p.kind == "tender" else 12,
+            "in_house_price": float(
+                unit.unit_cost() * (1.0 + buyer.params["in_house_management_share"])
+            ),
+            "in_house_quality": float(unit.skill),
+            "months": int(self.model.params["steps"]),
+        }
+
     @staticmethod
     def rule_choice(options: list[dict]) -> int | None:
         """What the automatic rule picks (``sim.decisions.AutomaticPolicy``)."""
@@ -385,3 +423,148 @@ def compare_scenario(scenario_ref: str, check: controls.Validation, months: int)
 
 def finite(x) -> bool:
     return isinstance(x, (int, float)) and math.isfinite(x)
+
+
+# -- what a tab holds, kept across a reload --
+class CompareState:
+    """A tab's comparison: request, progress and result (kept across tab switches)."""
+
+    def __init__(self):
+        self.request: dict | None = None
+        self.progress = (0, 0)
+        self.result = None  # (Comparison, meta)
+        self.cancelled = False
+        self.error: str | None = None
+        self.running = False
+
+
+class Seat:
+    """Everything one browser tab holds: its run, its game, its comparison and its language.
+
+    The page keeps it in ``Seats`` under a token that the tab's address carries, so a reload
+    finds it again."""
+
+    def __init__(self, scenario_ref: str | None = None):
+        self.run = RunSession(scenario_ref)
+        self.play: PlaySession | None = None
+        self.compare = CompareState()
+        self.lang = "en"
+        self.name = ""  # what the participant calls themself, for the facilitator
+        self.closed = False
+
+    def set_name(self, raw) -> None:
+        """The participant's name: text only, on one line, at most ``NAME_LENGTH`` characters
+        (shown as text everywhere, never as markup)."""
+        text = raw if isinstance(raw, str) else ""
+        text = "".join(c if c.isprintable() else " " for c in text)
+        self.name = " ".join(text.split())[:NAME_LENGTH]
+
+    def close(self) -> None:
+        """Free the models (the run's, the game's and the comparison's results)."""
+        self.closed = True
+        self.run.close()
+        if self.play is not None:
+            self.play.close()
+        self.play = None
+        self.compare.cancelled = True
+        self.compare.result = None
+
+
+#: Longest name a participant may give.
+NAME_LENGTH = 40
+
+#: Seconds a seat is kept after its tab is gone (closed, reloaded, or its connection culled).
+KEEP_SECONDS = 240.0
+#: Name of the timer threads that close seats.
+EXPIRY_THREAD = "gpps-seat-expiry"
+
+
+class Seats:
+    """Every tab's ``Seat`` by token. A tab that goes (closed, reloaded, its connection lost
+    and culled) releases its seat; a seat nobody takes again within ``keep`` seconds is closed
+    and dropped, which frees its models. A reload takes the same seat again: same token, and
+    the same browser (``owner``, the browser session's cookie) so that a copied address does
+    not open someone else's run."""
+
+    def __init__(self, keep: float = KEEP_SECONDS):
+        self.keep = keep
+        self._lock = threading.Lock()
+        self._seats: dict[str, tuple[str, Seat]] = {}
+        self._holders: dict[str, int] = {}
+        self._timers: dict[str, threading.Timer] = {}
+
+    def take(self, token: str | None, owner: str, make: Callable[[], Seat]) -> tuple[str, Seat]:
+        """The seat under ``token`` if ``owner`` holds it, else a new seat and token."""
+        import secrets
+
+        with self._lock:
+            held = self._seats.get(token) if token else None
+            if held is None or held[0] != owner or held[1].closed:
+                token = secrets.token_urlsafe(12)
+                held = (owner, make())
+                self._seats[token] = held
+            timer = self._timers.pop(token, None)
+            if timer is not None:
+                timer.cancel()
+            self._holders[token] = self._holders.get(token, 0) + 1
+            return token, held[1]
+
+    def release(self, token: str) -> None:
+        """A tab holding ``token`` is gone: close its seat in ``keep`` seconds unless taken."""
+        with self._lock:
+            if token not in self._seats:
+                return
+            self._holders[token] = max(0, self._holders.get(token, 1) - 1)
+            if self._holders[token] == 0:
+                timer = threading.Timer(self.keep, self._expire, args=(token,))
+                timer.name = EXPIRY_THREAD
+                timer.daemon = True
+                old = self._timers.pop(token, None)
+                if old is not None:
+                    old.cancel()
+                self._timers[token] = timer
+                timer.start()
+
+    def _expire(self, token: str) -> None:
+        with self._lock:
+            if self._holders.get(token, 0) > 0 or token not in self._seats:
+                return
+            _, seat = self._seats.pop(token)
+            self._holders.pop(token, None)
+            self._timers.pop(token, None)
+        seat.close()
+
+    def seats(self) -> list[tuple[str, Seat, bool]]:
+        """(token, seat, whether a tab holds it now) of every seat kept."""
+        with self._lock:
+            return [(t, s, self._holders.get(t, 0) > 0) for t, (_, s) in self._seats.items()]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._seats)
+
+
+def room_rows(seats: Seats, outcomes=None) -> list[dict]:
+    """One row per seat for the facilitator: name, whether its tab is open, scenario, regime,
+    month and the run's headline outcomes so far (plain values; the page formats them)."""
+    rows = []
+    for _, seat, open_ in seats.seats():
+        run = seat.run
+        with run.lock:
+            if run.model is None:
+                continue
+            meta = run.meta()
+            summary = summary_of(run.model) if run.month else {}
+            row = {
+                "name": seat.name,
+                "open": open_,
+                "scenario": meta["scenario"],
+                "regime": meta["regime"],
+                "month": run.month,
+                "months": run.total,
+                "playing_buyer": seat.play is not None and not seat.play.finished,
+            }
+        for name in outcomes or metrics.HEADLINE:
+            row[name] = summary.get(name, math.nan)
+        rows.append(row)
+    return rows

@@ -11,7 +11,7 @@ import pandas as pd
 from sim import metrics
 from sim.output import fmt_number
 
-from .i18n import outcome_label, regime_label, tr
+from .i18n import name_label, origin_label, outcome_label, regime_label, tr
 
 fmt = fmt_number  # as the CLI prints numbers
 
@@ -96,8 +96,6 @@ def organization_rows(model) -> list[dict]:
 
 def organizations_frame(rows: list[dict], buyers: list[str], lang: str) -> pd.DataFrame:
     """The organizations table as shown: translated headers, formatted numbers."""
-    from .plots import origin_label
-
     out = []
     for r in rows:
         if r["status"] == "exited":
@@ -107,12 +105,12 @@ def organizations_frame(rows: list[dict], buyers: list[str], lang: str) -> pd.Da
         else:
             status = tr("status_idle", lang)
         row = {
-            tr("col_org", lang): r["organization"],
+            tr("col_org", lang): name_label(r["organization"], lang),
             tr("col_origin", lang): origin_label(r["origin"], lang),
             tr("col_status", lang): status,
         }
         for b in buyers:
-            row[tr("col_from", lang, buyer=b)] = money(r[f"revenue_{b}"])
+            row[tr("col_from", lang, buyer=name_label(b, lang))] = money(r[f"revenue_{b}"])
         row[tr("col_private", lang)] = money(r["revenue_private"])
         row[tr("col_total", lang)] = money(r["revenue_total"])
         share = r["government_share"]
@@ -138,8 +136,8 @@ def compare_frame(rows: list[dict], outcomes: list[str], lang: str) -> pd.DataFr
             if r is None:
                 continue
             text = fmt(r["mean"])
-            if math.isfinite(r["ci_low"]):
-                text += f" [{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]"
+            if math.isfinite(r["ci_low"]):  # a narrow column breaks before the interval only
+                text += f" [{fmt(r['ci_low'])},\u00a0{fmt(r['ci_high'])}]"
             row[outcome_label(name, lang)] = text
         out.append(row)
     return pd.DataFrame(out)
@@ -171,7 +169,7 @@ def options_frame(options: list[dict], lang: str) -> pd.DataFrame:
             continue
         rows.append(
             {
-                tr("col_option", lang): o["org"].name,
+                tr("col_option", lang): name_label(o["org"].name, lang),
                 tr("col_price", lang): fmt(o["price"]),
                 tr("col_quality", lang): f"{o['quality']:.2f}",
                 tr("col_reputation", lang): f"{o['reputation']:.2f}",
@@ -180,3 +178,24 @@ def options_frame(options: list[dict], lang: str) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+# -- the facilitator's view of the room --
+def room_frame(rows: list[dict], lang: str, outcomes=None) -> pd.DataFrame:
+    """Every participant's session as the facilitator sees it (names as given: text)."""
+    from .i18n import scenario_label
+
+    out = []
+    for r in rows:
+        regimes = " + ".join(regime_label(x, lang) for x in r["regime"].split("+") if x)
+        row = {
+            tr("col_name", lang): r["name"] or tr("no_name", lang),
+            tr("col_tab", lang): tr("tab_open" if r["open"] else "tab_gone", lang),
+            tr("scenario", lang): scenario_label(r["scenario"], lang),
+            tr("col_regime", lang): regimes,
+            tr("col_month", lang): f"{r['month']} / {r['months']}",
+        }
+        for name in outcomes or metrics.HEADLINE:
+            row[outcome_label(name, lang)] = fmt(r[name])
+        out.append(row)
+    return pd.DataFrame(out)

@@ -93,7 +93,8 @@ def _wait_ready(url: str, proc: subprocess.Popen, log: Path) -> None:
 
 @pytest.fixture(scope="session")
 def dashboard_url():
-    """Start ``python -m sim.dashboard`` on a free localhost port; stop it after the tests."""
+    """Start ``python -m sim.dashboard --facilitator`` on a free localhost port; stop it after
+    the tests."""
     require("solara")
     from sim.dashboard.server import free_port
 
@@ -108,7 +109,10 @@ def dashboard_url():
     env.pop("GPPS_DASHBOARD_SCENARIO", None)
     with open(log, "w", encoding="utf-8") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "sim.dashboard", "--port", str(port), "--host", "127.0.0.1"],
+            [
+                *(sys.executable, "-m", "sim.dashboard", "--facilitator"),
+                *("--port", str(port), "--host", "127.0.0.1"),
+            ],
             cwd=ROOT,
             env=env,
             stdout=out,
@@ -120,6 +124,17 @@ def dashboard_url():
         yield url
     finally:
         stop(proc)
+
+
+@pytest.fixture(scope="session")
+def facilitator_url(dashboard_url):
+    """The facilitator's address the server printed (with its secret token)."""
+    import re
+
+    text = (ARTIFACTS / "server.log").read_text(encoding="utf-8")
+    found = re.search(r"facilitator: (http://\S+)", text)
+    assert found, text
+    return found.group(1)
 
 
 @pytest.fixture(scope="session")
@@ -147,11 +162,12 @@ def browser():
 
 @pytest.fixture
 def new_page(browser, dashboard_url, request):
-    """``new_page()`` opens the dashboard in a fresh browser context (a new session)."""
+    """``new_page(viewport=None)`` opens the dashboard in a fresh browser context (a new
+    session), 1600×1000 unless ``viewport`` says otherwise."""
     contexts = []
 
-    def make():
-        context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    def make(viewport=None):
+        context = browser.new_context(viewport=viewport or VIEWPORT, accept_downloads=True)
         context.set_default_timeout(30_000)
         contexts.append(context)
         page = context.new_page()

@@ -20,12 +20,15 @@ v = require("ipyvuetify")
 
 @pytest.fixture(autouse=True)
 def threads_done():
-    """Wait for the figure threads a test started: a thread still drawing when the
-    interpreter exits aborts it."""
+    """Wait for the threads a test started (a comparison, the play timer): a thread still
+    running when the interpreter exits aborts it. The timers that close a closed page's seat
+    later are daemons, and not waited for."""
+    from sim.dashboard.session import EXPIRY_THREAD
+
     before = set(threading.enumerate())
     yield
     for t in threading.enumerate():
-        if t not in before and t is not threading.current_thread():
+        if t not in before and t is not threading.current_thread() and t.name != EXPIRY_THREAD:
             t.join(timeout=60)
 
 
@@ -52,6 +55,17 @@ def texts(rc, cls):
     ]
 
 
+def chart_points(rc) -> list[int]:
+    """Points in the last series of each outcome chart the page sends to the browser."""
+    from solara.components.echarts import EchartsWidget
+
+    return [
+        len(w.option["series"][-1]["data"])
+        for w in rc.find(EchartsWidget).widgets
+        if w.option.get("xAxis", {}).get("type") == "value"
+    ]
+
+
 def month(rc) -> str:
     return texts(rc, "gpps-month")[0]
 
@@ -71,7 +85,12 @@ def wait_for(predicate, timeout=20.0):
 
 
 def text_field(rc, label):
-    found = [w for w in rc.find(v.TextField).widgets if w.label == label]
+    """The text field labelled ``label``, or of parameter ``label``."""
+    found = [
+        w
+        for w in rc.find(v.TextField).widgets
+        if w.label == label or f"gpps-input-{label}" in (w.class_ or "").split()
+    ]
     assert len(found) == 1, [w.label for w in rc.find(v.TextField).widgets]
     return found[0]
 
@@ -82,7 +101,7 @@ def test_step_and_reset_drive_the_pages_own_model():
     buttons(rc, "Step")[0].click()
     buttons(rc, "Step")[0].click()
     assert shows(rc, "Month 2 of 120")
-    assert wait_for(lambda: texts(rc, "gpps-drawn") == ["Figures show month 2"])
+    assert wait_for(lambda: chart_points(rc) == [2] * 16)  # every outcome chart, two months
     buttons(rc, "Reset")[0].click()
     assert shows(rc, "Month 0 of 120")
     rc.close()
@@ -103,10 +122,10 @@ def test_two_pages_do_not_share_a_model():
 def test_an_invalid_input_shows_its_message_and_keeps_the_model():
     rc = render()
     buttons(rc, "Step")[0].click()
-    field = text_field(rc, "N independent orgs (organizations)")
+    field = text_field(rc, "n_independent_orgs")
     field.v_model = "-3"
     field.fire_event("focusout")
-    field = text_field(rc, "N independent orgs (organizations)")
+    field = text_field(rc, "n_independent_orgs")
     assert field.error and field.messages == ["expected a value in [0, 10000]"]
     assert shows(rc, "Month 1 of 120")
     buttons(rc, "Reset")[0].click()
@@ -177,7 +196,7 @@ def test_every_tab_renders(lang):
 def test_a_value_that_reaches_the_server_after_enter_still_counts():
     """A busy server can get the Enter before the field's new value: the late value counts."""
     rc = render()
-    label = "N independent orgs (organizations)"
+    label = "n_independent_orgs"
     field = text_field(rc, label)
     field.fire_event("keyup.enter")  # Enter arrives first, with the old value "4"
     field.v_model = "-3"  # then the value typed
@@ -187,7 +206,7 @@ def test_a_value_that_reaches_the_server_after_enter_still_counts():
 
 def test_typing_without_enter_changes_nothing():
     rc = render()
-    label = "N independent orgs (organizations)"
+    label = "n_independent_orgs"
     field = text_field(rc, label)
     field.v_model = "-3"  # typed, not entered
     time.sleep(0.2)
@@ -195,3 +214,25 @@ def test_typing_without_enter_changes_nothing():
     field.fire_event("focusout")  # left the field: entered
     assert wait_for(lambda: text_field(rc, label).error)
     rc.close()
+
+
+def test_a_closed_pages_model_is_freed_after_the_time_and_not_before(monkeypatch):
+    """The page itself holds nothing of a closed tab's run: once its seat's time is up, the
+    model is gone (a weak reference to it dies)."""
+    import gc
+    import weakref
+
+    from sim.dashboard import app
+
+    monkeypatch.setattr(app.SEATS, "keep", 0.5)
+    before = {token for token, _, _ in app.SEATS.seats()}
+    rc = render()
+    buttons(rc, "Step")[0].click()
+    assert shows(rc, "Month 1 of 120")
+    (seat,) = [s for token, s, _ in app.SEATS.seats() if token not in before]
+    model = weakref.ref(seat.run.model)
+    del seat
+    rc.close()  # the tab is gone
+    gc.collect()
+    assert model() is not None  # kept for a reload
+    assert wait_for(lambda: gc.collect() is not None and model() is None, timeout=10)

@@ -1,10 +1,10 @@
 """Browser tests: the real page in Debian's Chromium (Playwright), offline, with the server
 started by ``conftest.dashboard_url``. Screenshots go to ``tests/dashboard/artifacts/``.
 
-A headless render test passes while the browser shows blank plots (a known failure of Solara
-with ipyvue/ipyvuetify 2); these
-tests look at the pixels: the plot region must hold many colours, coloured lines after some
-months, and change between month 0 and month 5.
+A headless render test passes while the browser shows blank charts (a known failure of Solara
+with ipyvue/ipyvuetify 2); these tests ask the browser: every chart has a drawn canvas and its
+ECharts instance holds the series sent, and the pixels of the chart region change between
+month 0 and month 5.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import re
 
 import pytest
 
+from sim import metrics
 from sim.regimes import REGIMES
 
 from .conftest import ARTIFACTS, require
@@ -51,9 +52,10 @@ def enter(page, field, text: str, shown) -> None:
 
 
 def settle(page, n: int) -> None:
-    """Wait until the plots of month ``n`` are drawn: the page re-renders when they arrive, and
-    a person types once it has settled (text typed during a re-render can be lost)."""
-    page.locator(f'.gpps-drawn[data-month="{n}"]').wait_for()
+    """Wait until the charts of month ``n`` are on the page: the page re-renders when they
+    arrive, and a person types once it has settled (text typed during a re-render can be
+    lost)."""
+    page.locator(f'.gpps-plots[data-month="{n}"]').wait_for()
 
 
 def step(page, times: int = 1) -> None:
@@ -77,20 +79,45 @@ def type_into(page, field, text: str) -> None:
     field.press("Enter")
 
 
-def plot_pixels(page, month_drawn: int):
-    """(distinct colours, coloured pixels, PNG) of the plot region once it shows ``month_drawn``."""
+#: For every ECharts container under a selector: its canvas's size, and the number of data
+#: items of each series its chart instance holds (Solara's ECharts component keeps the instance
+#: on its Vue component).
+CHARTS = """(selector) => [...document.querySelectorAll(selector)].map(e => {
+    const canvas = e.querySelector('canvas');
+    const chart = e.__vue__ && e.__vue__.chart;
+    const series = chart ? chart.getOption().series : null;
+    return {
+        width: canvas ? canvas.width : 0,
+        height: canvas ? canvas.height : 0,
+        series: series ? series.map(s => (s.data || []).length) : null,
+    };
+})"""
+
+
+def charts_drawn(page, selector: str, expected: int) -> list[dict]:
+    """What the browser drew in the ``expected`` charts under ``selector``, once each has a
+    canvas and a chart instance."""
+    page.locator(selector).nth(expected - 1).wait_for()
+    page.wait_for_function(
+        """([selector, n]) => {
+            const all = [...document.querySelectorAll(selector)];
+            return all.length === n && all.every(e => e.querySelector('canvas')
+                && e.__vue__ && e.__vue__.chart);
+        }""",
+        arg=[selector, expected],
+    )
+    page.wait_for_timeout(300)  # the last option set is drawn
+    return page.evaluate(CHARTS, selector)
+
+
+def plots_at(page, month_drawn: int):
+    """(charts, distinct colours, coloured pixels, PNG) of the outcome charts at a month."""
     from sim.dashboard.plots import colours
 
-    page.locator(f'.gpps-drawn[data-month="{month_drawn}"]').wait_for()
-    images = page.locator(".gpps-plots img")
-    assert images.count() == 4
-    for i in range(4):  # every image decoded and laid out
-        images.nth(i).wait_for()
-        page.wait_for_function(
-            "img => img.complete && img.naturalWidth > 100", arg=images.nth(i).element_handle()
-        )
+    page.locator(f'.gpps-plots[data-month="{month_drawn}"]').wait_for()
+    drawn = charts_drawn(page, ".gpps-plots .gpps-chart", 16)
     png = page.locator(".gpps-plots").screenshot()
-    return (*colours(png), png)
+    return (drawn, *colours(png), png)
 
 
 def test_the_page_works_offline(new_page):
@@ -113,18 +140,22 @@ def test_the_page_works_offline(new_page):
     assert "Could not load URL" not in log, log
 
 
-def test_the_plots_really_draw_and_change_with_regime_and_steps(new_page):
+def test_the_charts_really_draw_and_change_with_regime_and_steps(new_page):
     page = new_page()
-    distinct0, coloured0, png0 = plot_pixels(page, 0)
+    drawn0, distinct0, coloured0, png0 = plots_at(page, 0)
     (ARTIFACTS / "plots_month0.png").write_bytes(png0)
-    assert distinct0 > 20, "the plot region is (nearly) blank at month 0"
+    assert all(c["width"] > 150 and c["height"] > 100 for c in drawn0), drawn0
+    assert all(c["series"] == [0] for c in drawn0), drawn0  # no month yet
+    assert distinct0 > 20, "the chart region is (nearly) blank at month 0"
     choose(page, "gpps-regime", "Contracting out")
     page.locator(".gpps-running", has_text="Contracting out").wait_for()
     step(page, 5)
-    distinct5, coloured5, png5 = plot_pixels(page, 5)
+    drawn5, distinct5, coloured5, png5 = plots_at(page, 5)
     (ARTIFACTS / "plots_month5.png").write_bytes(png5)
     shot(page, "outcomes_month5")
-    assert distinct5 > 100, f"only {distinct5} colours in the plot region"
+    assert all(c["width"] > 150 and c["height"] > 100 for c in drawn5), drawn5
+    assert all(c["series"] == [5] for c in drawn5), drawn5  # one point a month, every chart
+    assert distinct5 > 100, f"only {distinct5} colours in the chart region"
     assert coloured5 > 1000 > coloured0, (coloured0, coloured5)
     import numpy as np
     from PIL import Image
@@ -132,7 +163,13 @@ def test_the_plots_really_draw_and_change_with_regime_and_steps(new_page):
     a = np.asarray(Image.open(io.BytesIO(png0)).convert("RGB"), dtype=int)
     b = Image.open(io.BytesIO(png5)).convert("RGB").resize((a.shape[1], a.shape[0]))
     changed = int((np.abs(a - np.asarray(b, dtype=int)).max(axis=2) > 40).sum())
-    assert changed > 2000, f"the plots hardly changed between month 0 and 5 ({changed} pixels)"
+    assert changed > 2000, f"the charts hardly changed between month 0 and 5 ({changed} pixels)"
+    # every outcome says what it is and which way is better; its title explains it on hover
+    card = page.locator(".gpps-outcome-provider_revenue_diversity_mean")
+    assert "1 - HHI · higher is better" in card.locator(".gpps-card-sub").inner_text()
+    explained = card.locator(".gpps-card-title").get_attribute("title")
+    assert "Mean diversity of providers' revenue sources" in explained  # sim.metrics
+    assert "sum of the squared shares" in explained  # what 1 - HHI means
 
 
 def test_network_organizations_and_satisfaction_views(new_page):
@@ -141,11 +178,13 @@ def test_network_organizations_and_satisfaction_views(new_page):
     page = new_page()
     step(page, 3)
     page.get_by_role("tab", name="Network").click()
-    page.locator('.gpps-drawn[data-month="3"]').wait_for()
+    page.locator('.gpps-network-view[data-month="3"]').wait_for()
+    (network,) = charts_drawn(page, ".gpps-network", 1)
+    (satisfaction,) = charts_drawn(page, ".gpps-satisfaction", 1)
+    assert network["series"] == [2 + 2 + 6], network  # buyers, in-house units, organizations
+    assert satisfaction["series"] == [20, 20], satisfaction  # locals and migrants, 20 bins
     for cls in ("gpps-network", "gpps-satisfaction"):
-        img = page.locator(f".{cls} img")
-        img.wait_for()
-        distinct, coloured = colours(img.screenshot())
+        distinct, coloured = colours(page.locator(f".{cls}").screenshot())
         assert distinct > 50 and coloured > 200, (cls, distinct, coloured)
     shot(page, "network")
     page.get_by_role("tab", name="Organizations").click()
@@ -158,6 +197,19 @@ def test_network_organizations_and_satisfaction_views(new_page):
     shot(page, "organizations")
 
 
+def test_a_long_table_pages_by_the_number_its_footer_says(new_page):
+    page = new_page()
+    choose(page, "gpps-scenario", "Shanghai 2009 tendering")
+    page.locator(".gpps-running", has_text="Shanghai 2009 tendering").wait_for()
+    page.get_by_role("tab", name="Organizations").click()
+    rows = page.locator(".gpps-orgs tbody tr")
+    rows.first.wait_for()
+    footer = page.locator(".gpps-orgs .v-data-footer").inner_text()
+    assert rows.count() == 25
+    assert "Rows per page:" in footer and "25" in footer.split("Rows per page:")[1], footer
+    assert re.search(r"1-25 of 15\d", footer), footer
+
+
 def test_play_the_buyer_for_one_tender(new_page):
     page = new_page()
     page.get_by_role("tab", name="Play the buyer").click()
@@ -165,7 +217,14 @@ def test_play_the_buyer_for_one_tender(new_page):
     tender = page.locator(".gpps-tender")
     tender.wait_for()
     first = tender.inner_text()
-    assert re.match(r"Month 1: tender for \w+, community \d+", first), first
+    assert re.match(r"Month 1 of 24: tender for [\w ]+, community \d+", first), first
+    # one clock: the run's month is not shown beside the game's
+    assert page.locator(".gpps-month").count() == 0
+    lot = page.locator(".gpps-lot").inner_text()
+    assert "You buy for Buyer 1." in lot, lot
+    assert re.search(r"[\d,]+ service hours a month \(budget [\d,]+ yuan a month\)", lot), lot
+    assert re.search(r"In-house, your own unit would cost about [\d.,]+ yuan an hour", lot), lot
+    assert "counted per lot" in lot
     bids = page.locator(".gpps-bids tbody tr")
     assert bids.count() >= 1
     header = page.locator(".gpps-bids thead").inner_text()
@@ -182,7 +241,11 @@ def test_play_the_buyer_for_one_tender(new_page):
     page.locator(".gpps-play-done").wait_for()
     table = page.locator(".gpps-play-results").inner_text()
     assert "You" in table and "Automatic rule" in table
+    for c in charts_drawn(page, ".gpps-play-plots .gpps-chart", 8):
+        assert c["series"] == [24, 24], c  # the rule's run and yours
     shot(page, "play_results", full_page=True)
+    page.get_by_role("tab", name="Outcomes").click()
+    wait_month(page, 0)  # the run's clock is back
 
 
 def test_two_browser_sessions_do_not_share_a_model(new_page):
@@ -194,6 +257,56 @@ def test_two_browser_sessions_do_not_share_a_model(new_page):
     assert (month(a), month(b)) == (3, 1)
     step(a, 1)
     assert (month(a), month(b)) == (4, 1)
+
+
+def test_a_reload_keeps_the_run_and_another_browser_gets_its_own(new_page):
+    page = new_page()
+    step(page, 3)
+    page.wait_for_url(re.compile(r"\?seat="))
+    address = page.url
+    page.reload()
+    wait_month(page, 3)
+    assert page.url == address
+    other = new_page()  # another browser (its own cookies) given the same address
+    other.goto(address)
+    other.locator(".gpps-month").wait_for()
+    wait_month(other, 0)
+    assert month(page) == 3
+
+
+def test_the_facilitator_sees_every_session_and_a_participant_cannot(
+    new_page, dashboard_url, facilitator_url
+):
+    hostile = "<img src=x onerror=alert(1)><b>Ann</b>"  # 38 characters: kept whole
+    a = new_page()
+    field = a.locator(".gpps-name input")
+    field.fill(hostile)
+    field.press("Enter")
+    step(a, 2)
+    b = new_page()
+    step(b, 1)
+    assert facilitator_url.startswith(dashboard_url + "?facilitator=")
+    room = new_page()
+    room.goto(facilitator_url)
+    table = room.locator(".gpps-room")
+    table.wait_for()
+    row = table.locator("tbody tr", has_text="<b>Ann</b>")
+    row.wait_for()
+    text = row.inner_text()
+    assert hostile in text and "2 / 120" in text and "Baseline" in text, text  # as text
+    assert room.locator(".gpps-room img, .gpps-room b").count() == 0  # not as markup
+    assert table.locator("tbody tr", has_text="1 / 120").count() >= 1  # the other session
+    shot(room, "facilitator")
+    token = facilitator_url.split("facilitator=")[1]
+    for address in (
+        dashboard_url + "?facilitator",
+        dashboard_url + "?facilitator=",
+        dashboard_url + "?facilitator=" + token[:-1] + ("A" if token[-1] != "A" else "B"),
+    ):
+        a.goto(address)
+        a.locator(".gpps-room-refused").wait_for()
+        assert a.locator(".gpps-room").count() == 0
+        assert "Ann" not in a.locator("body").inner_text()
 
 
 def test_an_invalid_input_shows_its_message_and_the_model_runs_on(new_page):
@@ -210,6 +323,10 @@ def test_an_invalid_input_shows_its_message_and_the_model_runs_on(new_page):
     step(page, 1)
     settle(page, 3)
     shot(page, "invalid_input")
+    enter(page, field, "5", page.get_by_text("Settings changed: press Reset"))
+    # typed back to the value the model runs with: nothing to apply
+    type_into(page, field, "4")
+    page.locator(".gpps-changed").wait_for(state="detached", timeout=10_000)
     enter(page, field, "5", page.get_by_text("Settings changed: press Reset"))
     page.get_by_role("button", name="Reset").click()
     wait_month(page, 0)
@@ -264,8 +381,9 @@ def test_compare_every_regime_with_intervals(new_page):
     for regime in ("合同外包", "项目资助", "依赖关系非竞争性购买", "服务券"):
         assert regime in text
     assert re.search(r"\d \[\d", text), "no interval in the table"
-    assert "10 replications of 12 months" in page.locator(".gpps-h4").inner_text()
-    page.locator(".gpps-compare-plot img").wait_for()
+    assert "10 replications of 12 months" in page.locator(".gpps-compare-title").inner_text()
+    for c in charts_drawn(page, ".gpps-compare-plot .gpps-chart", len(metrics.HEADLINE)):
+        assert c["series"] == [len(REGIMES), len(REGIMES)], c  # means and intervals
     shot(page, "compare", full_page=True)
 
 
@@ -296,6 +414,177 @@ def test_play_and_pause(new_page):
     page.wait_for_timeout(1500)
     assert month(page) == stopped
     assert stopped >= 3
+
+
+#: Elements whose own text overflows: beyond the element's box, cut inside it, cut by a box
+#: around it that hides or scrolls sideways (a participant sees a table cut at its edge, not
+#: that it scrolls), or beyond the window.
+OVERFLOW = r"""() => {
+    const out = [];
+    const width = document.documentElement.clientWidth;
+    const clip = ['hidden', 'clip'];
+    const scrolls = s => ['auto', 'scroll'].includes(s.overflowX);
+    const hides = s => clip.includes(s.overflowX) || clip.includes(s.overflowY);
+    for (const el of document.querySelectorAll('body *')) {
+        const texts = [...el.childNodes].filter(n => n.nodeType === 3 && n.textContent.trim());
+        if (!texts.length || !el.getClientRects().length) continue;
+        const style = getComputedStyle(el);
+        if (style.visibility === 'hidden' || style.opacity === '0') continue;
+        const box = el.getBoundingClientRect();
+        if (box.width === 0 || box.height === 0) continue;
+        const kind = typeof el.className === 'string' && el.className ? el.className : el.tagName;
+        const name = kind + ': ' + el.textContent.trim().slice(0, 60);
+        for (const t of texts) {  // the text beyond its own box
+            const range = document.createRange();
+            range.selectNodeContents(t);
+            const r = range.getBoundingClientRect();
+            const beyond = r.right > box.right + 1 || r.left < box.left - 1
+                || r.bottom > box.bottom + 2;
+            if (r.width && beyond) {
+                out.push('text beyond its box: ' + name);
+                break;
+            }
+        }
+        const inside = el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 2;
+        if (hides(style) && inside) out.push('text cut in its box: ' + name);
+        for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+            const s = getComputedStyle(a);
+            const ar = a.getBoundingClientRect();
+            const sideways = box.right > ar.right + 1 || box.left < ar.left - 1;
+            const below = box.bottom > ar.bottom + 2;
+            if (((hides(s) || scrolls(s)) && sideways) || (hides(s) && below)) {
+                out.push('cut by ' + (a.className || a.tagName) + ': ' + name);
+                break;
+            }
+        }
+        if (box.right > width + 1) out.push('beyond the window: ' + name);
+    }
+    return out;
+}"""
+
+#: Every text the page shows (and what its charts draw): visible text, titles (tooltips),
+#: and the labels inside the ECharts options.
+TEXTS = r"""() => {
+    const out = [document.body.innerText];
+    for (const el of document.querySelectorAll('[title]')) {
+        if (el.getClientRects().length) out.push(el.getAttribute('title'));
+    }
+    // the parameters' explanations, shown on hover
+    document.querySelectorAll('.v-tooltip__content').forEach(e => out.push(e.textContent));
+    const add = x => { if (typeof x === 'string') out.push(x); };
+    const named = x => add(typeof x === 'string' ? x : x && x.name);
+    for (const el of document.querySelectorAll('.gpps-chart')) {
+        const chart = el.__vue__ && el.__vue__.chart;
+        if (!chart) continue;
+        const o = chart.getOption();
+        for (const s of o.series || []) {
+            add(s.name);
+            (s.data || []).forEach(named);
+            (s.categories || []).forEach(named);
+        }
+        for (const a of (o.xAxis || []).concat(o.yAxis || [])) {
+            add(a.name);
+            (a.data || []).forEach(named);
+        }
+        (o.legend || []).forEach(l => (l.data || []).forEach(named));
+        for (const g of o.graphic || []) {
+            (g.elements || [g]).forEach(e => e.style && add(e.style.text));
+        }
+    }
+    return out.join('\n');
+}"""
+
+#: English words a Chinese page may show (at most 15): the app's name, the switch back to
+#: English, and abbreviations used in Chinese too.
+ENGLISH_ALLOWED = {"gpps", "English", "CSV", "PNG", "HHI"}
+
+
+def walk(page, lang: str, look) -> None:
+    """Visit every view of the page, calling ``look(view)`` in each: the outcomes with every
+    parameter panel open, the network, the organizations, a comparison with its glossary
+    open, a tender to decide, and a finished game with its decision log open."""
+    if lang == "zh":
+        page.locator(".gpps-lang-zh").click()
+        page.locator(".gpps-month", has_text="第 0 月").wait_for()
+    page.locator(".gpps-controls button:has(.mdi-step-forward)").click()
+    page.locator('.gpps-plots[data-month="1"]').wait_for()
+    from sim.dashboard.controls import FEATURED, sections
+
+    page.locator(".gpps-all-params .gpps-collapsible-title").click()
+    for section, names in sections():
+        if set(names) - set(FEATURED):
+            page.locator(f".gpps-section-{section} .gpps-collapsible-title").click()
+    page.locator(".gpps-param-grant_review_noise").wait_for()
+    charts_drawn(page, ".gpps-plots .gpps-chart", 16)
+    look("outcomes")
+    page.mouse.move(0, 0)
+    tabs = page.locator(".v-tab")
+
+    def open_tab(i, content):
+        """Open tab ``i`` and wait for ``content`` and the end of the tabs' slide."""
+        tabs.nth(i).click()
+        page.locator(content).first.wait_for()
+        page.wait_for_function("() => !document.querySelector('.v-window__container--is-active')")
+
+    open_tab(1, ".gpps-network")
+    charts_drawn(page, ".gpps-network, .gpps-satisfaction", 2)
+    look("network")
+    open_tab(2, ".gpps-orgs tbody tr")
+    look("organizations")
+    open_tab(3, ".gpps-compare-months input")
+    plan = page.locator(".gpps-compare-plan", has_text=re.compile(r"\b12\b"))
+    enter(page, page.locator(".gpps-compare-months input"), "12", plan)
+    page.locator(".gpps-run-compare").click()
+    page.locator(".gpps-compare-table").wait_for(timeout=90_000)
+    page.locator(".gpps-compare-table + * .v-expansion-panel-header").click()
+    page.locator(".gpps-glossary").wait_for()
+    charts_drawn(page, ".gpps-compare-plot .gpps-chart", len(metrics.HEADLINE))
+    look("compare")
+    open_tab(4, ".gpps-play-start")
+    page.locator(".gpps-play-start").click()
+    page.locator(".gpps-tender").wait_for()
+    look("tender")
+    page.locator(".gpps-award").first.click()
+    page.locator(".gpps-finish-rule").click()
+    page.locator(".gpps-play-done").wait_for()
+    page.locator(".gpps-play-results ~ * .v-expansion-panel-header").last.click()
+    page.locator(".gpps-decision-log tbody tr").first.wait_for()
+    charts_drawn(page, ".gpps-play-plots .gpps-chart", 8)
+    look("game")
+
+
+def test_no_text_overflows_its_box_at_1366_by_768(new_page):
+    """In English (the longer labels); the Chinese walk below checks the same."""
+    page = new_page(viewport={"width": 1366, "height": 768})
+    found = {}
+
+    def look(view):
+        shot(page, f"walk_en_{view}")
+        cut = page.evaluate(OVERFLOW)
+        if cut:
+            found[view] = cut
+
+    walk(page, "en", look)
+    assert not found, found
+
+
+def test_every_view_in_chinese_shows_no_english_word_outside_the_allow_list(new_page):
+    page = new_page(viewport={"width": 1366, "height": 768})
+    english, cut = {}, {}
+
+    def look(view):
+        shot(page, f"walk_zh_{view}")
+        words = set(re.findall(r"[A-Za-z]{2,}", page.evaluate(TEXTS))) - ENGLISH_ALLOWED
+        if words:
+            english[view] = sorted(words)
+        overflowing = page.evaluate(OVERFLOW)
+        if overflowing:
+            cut[view] = overflowing
+
+    assert len(ENGLISH_ALLOWED) <= 15
+    walk(page, "zh", look)
+    assert not english, english
+    assert not cut, cut
 
 
 @pytest.fixture(autouse=True)

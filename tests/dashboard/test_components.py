@@ -8,7 +8,7 @@ import math
 import pytest
 
 from sim import metrics
-from sim.dashboard import controls, i18n, plots, tables
+from sim.dashboard import charts, controls, i18n, plots, tables
 from sim.dashboard.session import (
     PlaySession,
     RunSession,
@@ -203,33 +203,92 @@ def test_organizations_table_has_revenue_by_source_share_reputation_status():
     assert len(frame) == len(rows)
 
 
-# -- figures --
-def test_plots_draw_lines_after_some_months_and_none_before():
+# -- charts (drawn by the browser) and PNG downloads --
+def test_charts_have_no_points_at_month_zero_and_one_per_month_after():
     session = RunSession()
     session.set_regime("contract")
     empty = series_of(session.model)
     session.step(6)
     series = series_of(session.model)
-    for group in plots.GROUPS:
-        before = plots.colours(plots.png(plots.group_figure(group, empty, "en")))
-        after = plots.colours(plots.png(plots.group_figure(group, series, "en")))
-        assert before[1] == 0, group  # axes and text only: nothing coloured
-        assert after[0] > 50 and after[1] > 100, (group, after)
+    drawn = 0
+    for group in charts.GROUPS:
+        before = charts.group_charts(group, empty, "en")
+        after = charts.group_charts(group, series, "en")
+        assert list(after) == list(charts.GROUP_PLOTS[group])
+        for name, option in before.items():
+            assert option["series"][-1]["data"] == [], name
+            assert option["graphic"]["style"]["text"].startswith("no data yet: press Step"), name
+        for name, option in after.items():
+            points = option["series"][-1]["data"]
+            assert [t for t, _ in points] == [1, 2, 3, 4, 5, 6], name
+            defined = [v for _, v in points if v is not None]
+            assert ("graphic" in option) == (not defined), name  # "no value yet" only if none
+            if not defined:
+                assert option["graphic"]["style"]["text"].startswith("no value yet"), name
+            drawn += bool(defined)
+    assert drawn >= 14  # re-awards, for one, need a contract to end first
 
 
-def test_network_and_satisfaction_figures_are_not_blank():
+def test_shares_and_scores_span_their_bounds_and_others_start_at_zero():
+    for o in metrics.OUTCOMES:
+        if o.bounds is not None:
+            assert charts.y_range(o.name, [0.41, 0.42]) == (0.0, 1.0), o.name
+    assert charts.y_range("qa_hours_per_10k_yuan", [31.2, 33.4]) == (0.0, 40.0)
+    # a change of 0.0001 is no cliff: the axis stays where it was
+    assert charts.y_range("active_orgs", [6.0]) == charts.y_range("active_orgs", [6.0, 6.0001])
+    assert charts.y_range("satisfaction_local_migrant_gap", [0.013, -0.002]) == (-0.1, 0.1)
+    assert charts.y_range("satisfaction_local_migrant_gap", [0.3]) == (-0.4, 0.4)
+    assert charts.y_range("cost_per_qa_hour", []) == (0.0, 1.0)
+    assert charts.nice_ceiling(7) == 8 and charts.nice_ceiling(0.0011) == 0.0012
+    assert charts.tick_step(0.0, 1.0) == 0.25 and charts.tick_step(-0.1, 0.1) == 0.05
+    option = charts.outcome_chart("need_met_share", [0.5, 0.6], "en")
+    assert (option["yAxis"]["min"], option["yAxis"]["max"]) == (0.0, 1.0)
+
+
+def test_every_chart_says_what_it_shows_in_both_languages():
+    shown = {n for names in charts.GROUP_PLOTS.values() for n in names} | set(metrics.HEADLINE)
+    for name in shown:
+        o = metrics.BY_NAME[name]
+        assert i18n.outcome_label(name, "en") == o.label
+        for lang in ("en", "zh"):
+            assert i18n.outcome_unit(name, lang), (name, lang)
+            text = i18n.tr(charts.better_key(name), lang)
+            assert text, name
+        assert charts.better_key(name) == (f"better_{o.better}" if o.better else "better_none")
+        assert name in i18n.OUTCOME_DESC_ZH, name
+        assert i18n.outcome_description(name, "en").startswith(o.description)
+    assert "half an hour" in i18n.outcome_description("qa_hours_per_10k_yuan", "en")
+    assert "squared" in i18n.outcome_description("provider_revenue_diversity_mean", "en")
+    assert "平方和" in i18n.outcome_description("contract_value_hhi", "zh")
+    assert "per lot" in i18n.outcome_description("bids_per_award", "en")
+
+
+def test_the_play_charts_draw_the_rule_dashed_beside_you():
+    series = {"quality_mean": [0.5, 0.6], "quality_nonmeasurable": [0.4, 0.4]}
+    rule = {"quality_mean": [0.55, 0.65], "quality_nonmeasurable": [0.5, 0.5]}
+    option = charts.group_charts("quality", series, "zh", rule)["quality_mean"]
+    rule_line, you = option["series"]
+    assert rule_line["lineStyle"]["type"] == "dashed" and rule_line["name"] == "自动规则"
+    assert you["name"] == "你的决定" and [v for _, v in you["data"]] == [0.5, 0.6]
+
+
+def test_network_and_satisfaction_charts_hold_every_node_and_resident():
     session = RunSession()
     session.set_regime("contract")
     session.step(3)
-    data = plots.network_data(session.model)
+    data = charts.network_data(session.model)
     assert {a["regime"] for a in data["arrangements"]} == {"contract"}
     assert len(data["orgs"]) == len(session.model.organizations())
-    for lang in ("en", "zh"):
-        net = plots.colours(plots.png(plots.network_figure(data, lang)))
-        sat = plots.colours(
-            plots.png(plots.satisfaction_figure(plots.satisfaction_data(session.model), lang))
-        )
-        assert net[1] > 100 and sat[1] > 100
+    option = charts.network_chart(data, "zh")
+    graph = option["series"][0]
+    assert len(graph["data"]) == len(data["buyers"]) + len(data["in_house"]) + len(data["orgs"])
+    assert len({n["id"] for n in graph["data"]}) == len(graph["data"])  # ECharts needs unique ids
+    assert len(graph["links"]) >= len(data["arrangements"])
+    assert {n["name"] for n in graph["data"]} >= {"购买主体1", "组织1"}
+    sat = charts.satisfaction_data(session.model)
+    bars = charts.satisfaction_chart(sat, "en")["series"]
+    for bar, key in zip(bars, ("locals", "migrants")):
+        assert sum(bar["data"]) == pytest.approx(1.0, abs=1e-3) if len(sat[key]) else True
 
 
 def test_outcomes_png_download_has_every_group():
@@ -237,16 +296,28 @@ def test_outcomes_png_download_has_every_group():
     session.step(2)
     fig = plots.outcomes_figure(series_of(session.model), "en", "title")
     visible = [ax for ax in fig.axes if ax.get_visible()]
-    assert len(visible) == sum(len(v) for v in plots.GROUP_PLOTS.values())
-    assert plots.png(fig).startswith(b"\x89PNG")
+    assert len(visible) == sum(len(v) for v in charts.GROUP_PLOTS.values())
+    png = plots.png(fig)
+    assert png.startswith(b"\x89PNG") and plots.colours(png)[1] > 1000
+
+
+def test_network_png_download_is_drawn():
+    session = RunSession()
+    session.step(2)
+    for lang in ("en", "zh"):
+        png = plots.png(plots.network_figure(charts.network_data(session.model), lang))
+        assert plots.colours(png)[1] > 100
 
 
 def test_plotted_outcomes_exist():
-    for names in plots.GROUP_PLOTS.values():
+    for names in charts.GROUP_PLOTS.values():
         assert set(names) <= set(metrics.OUTCOME_NAMES)
     groups = {o.name: o.group for o in metrics.OUTCOMES}
-    for group, names in plots.GROUP_PLOTS.items():
+    for group, names in charts.GROUP_PLOTS.items():
         assert {groups[n] for n in names} == {group}
+    # bids are counted per lot, the unit "play the buyer" shows
+    assert "bids_per_award" in charts.GROUP_PLOTS["market"]
+    assert "bids_per_tender" not in charts.GROUP_PLOTS["market"]
 
 
 # -- play the buyer --
@@ -323,6 +394,12 @@ def test_compare_runs_every_regime_with_intervals():
     assert "合同外包" in " ".join(frame["购买模式"])
     png = plots.png(plots.compare_figure(rows, metrics.HEADLINE, "en"))
     assert plots.colours(png)[1] > 100
+    option = charts.compare_chart(rows, "need_met_share", "en")
+    means, boxes = option["series"]
+    assert len(means["data"]) == len(boxes["data"]) == len(REGIMES)
+    for mean, box in zip(means["data"], boxes["data"]):
+        low, _, middle, high, _ = box
+        assert low <= mean["value"] == middle <= high
 
 
 def test_compare_can_be_cancelled():
@@ -353,10 +430,17 @@ def test_regimes_use_the_studys_terms():
     assert i18n.regime_label(None, "zh") == "按情景文件设定"
 
 
+def test_every_parameter_has_a_chinese_label_and_unit():
+    for name, p in PARAMS.items():
+        assert name in i18n.PARAM_ZH, name
+        assert not p.unit or p.unit in i18n.UNIT_ZH, p.unit
+        assert "true" not in i18n.param_description(name, "zh"), name
+
+
 def test_the_default_view_is_translated():
     for name in controls.FEATURED:
         assert name in i18n.PARAM_ZH, name
-    shown = set(metrics.HEADLINE) | {n for v in plots.GROUP_PLOTS.values() for n in v}
+    shown = set(metrics.HEADLINE) | {n for v in charts.GROUP_PLOTS.values() for n in v}
     for name in shown:
         assert name in i18n.OUTCOME_ZH, name
     for p in (PARAMS[n] for n in controls.FEATURED):
@@ -421,3 +505,122 @@ def test_server_address_helpers():
     assert not server.is_loopback("0.0.0.0")
     port = server.free_port()
     assert server.port_free("127.0.0.1", port)
+
+
+# -- a tab's seat: kept across a reload, freed once the tab is gone --
+def _gone(ref, seconds=5.0) -> bool:
+    """Whether the object behind weak reference ``ref`` is freed within ``seconds``."""
+    import gc
+    import time
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        gc.collect()
+        if ref() is None:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_seat_taken_again_within_the_time_keeps_its_run():
+    import time
+    import weakref
+
+    from sim.dashboard.session import Seat, Seats
+
+    seats = Seats(keep=0.3)
+    token, seat = seats.take(None, "browser-a", Seat)
+    seat.run.step(3)
+    model = weakref.ref(seat.run.model)
+    seats.release(token)  # the tab reloads
+    time.sleep(0.1)
+    again, same = seats.take(token, "browser-a", Seat)
+    assert (again, same) == (token, seat) and same.run.month == 3
+    time.sleep(0.5)  # held again: the first release's timer does not close it
+    assert model() is not None and not same.closed and len(seats) == 1
+
+
+def test_a_seat_is_freed_once_its_tab_has_been_gone_for_the_time():
+    import weakref
+
+    from sim.dashboard.session import Seat, Seats
+
+    seats = Seats(keep=0.2)
+    token, seat = seats.take(None, "browser-a", Seat)
+    seat.run.step(2)
+    seat.play = PlaySession.start(seat.run.check, "contract", "buyer_1", 6)
+    model, game = weakref.ref(seat.run.model), weakref.ref(seat.play.model)
+    del seat
+    seats.release(token)
+    assert _gone(model) and _gone(game)
+    assert len(seats) == 0
+    fresh, seat = seats.take(token, "browser-a", Seat)  # too late: a new seat
+    assert fresh != token and seat.run.month == 0
+
+
+def test_another_browser_with_the_address_gets_its_own_seat():
+    from sim.dashboard.session import Seat, Seats
+
+    seats = Seats(keep=60)
+    token, seat = seats.take(None, "browser-a", Seat)
+    other, theirs = seats.take(token, "browser-b", Seat)
+    assert other != token and theirs is not seat
+    assert seats.take("made-up", "browser-a", Seat)[0] not in (token, other, "made-up")
+
+
+# -- the facilitator --
+def test_a_name_is_one_line_of_text_at_most_forty_characters():
+    from sim.dashboard.session import NAME_LENGTH, Seat
+
+    seat = Seat()
+    seat.set_name("  Ann\n\t<b>Bo</b>\x00 " + "x" * 60)
+    assert seat.name.startswith("Ann <b>Bo</b> x") and len(seat.name) == NAME_LENGTH
+    seat.set_name(["not", "text"])
+    assert seat.name == ""
+
+
+def test_the_room_lists_every_seat_with_its_month_and_outcomes_so_far():
+    from sim.dashboard.session import Seat, Seats, room_rows
+
+    seats = Seats(keep=60)
+    _, a = seats.take(None, "browser-a", Seat)
+    token_b, b = seats.take(None, "browser-b", Seat)
+    a.set_name("Ann")
+    a.run.set_regime("contract")
+    a.run.step(3)
+    seats.release(token_b)
+    rows = {r["name"]: r for r in room_rows(seats)}
+    assert set(rows) == {"Ann", ""}
+    assert (rows["Ann"]["month"], rows["Ann"]["regime"], rows["Ann"]["open"]) == (
+        3,
+        "contract",
+        True,
+    )
+    assert rows[""]["open"] is False and math.isnan(rows[""]["quality_mean"])
+    assert rows["Ann"]["quality_mean"] == pytest.approx(
+        metrics.summarise(series_of(a.run.model))["quality_mean"]
+    )
+    frame = tables.room_frame(list(rows.values()), "zh")
+    assert "参与者" in frame.columns and "（未填名字）" in set(frame["参与者"])
+
+
+def test_only_the_secret_token_opens_the_facilitators_page(monkeypatch):
+    import os
+
+    from sim.dashboard import server
+
+    monkeypatch.setattr(os, "environ", dict(os.environ))  # configure sets Solara's variables
+    monkeypatch.delenv(server.ENV_FACILITATOR, raising=False)
+    assert server.configure(None, "127.0.0.1", 8765, facilitator=False) is None
+    assert server.ENV_FACILITATOR not in os.environ
+    token = server.configure(None, "127.0.0.1", 8765, facilitator=True)
+    assert len(token) >= 24
+    address = server.facilitator_url("http://127.0.0.1:8765/", token)
+    assert address == f"http://127.0.0.1:8765/?facilitator={token}"
+    app = pytest.importorskip("sim.dashboard.app")
+    assert app.facilitator_allowed(token)
+    for given in (None, "", token[:-1], token + "x", [token]):
+        assert not app.facilitator_allowed(given)
+    assert _parser().parse_args(["dashboard", "--facilitator"]).facilitator
+    monkeypatch.delenv(server.ENV_FACILITATOR)
+    assert not app.facilitator_allowed(token)  # without --facilitator there is no such page

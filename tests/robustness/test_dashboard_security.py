@@ -145,7 +145,7 @@ FORGED = [
 
 def test_forged_scenario_values_are_refused_and_leak_nothing(page, files, server):
     select = page.find("gpps-scenario")
-    offered = page.state[select]["items"]
+    offered = [i["value"] if isinstance(i, dict) else i for i in page.state[select]["items"]]
     assert "baseline" in offered and str(files / "workshop_case.toml") in offered
     answers = []
     for i, forged in enumerate(FORGED):
