@@ -21,7 +21,8 @@ PLACEHOLDER = re.compile(r"[A-Z]{3,}|[*{}]")
 
 
 def markdown_files() -> list[Path]:
-    """The repository's Markdown files (those git tracks, or every one outside .venv)."""
+    """The repository's Markdown files: those git tracks, and any other outside hidden folders
+    (virtual environments such as .venv and .venv313) and results/."""
     try:
         names = subprocess.run(
             ["git", "-C", str(ROOT), "ls-files", "*.md"],
@@ -32,7 +33,12 @@ def markdown_files() -> list[Path]:
         files = [ROOT / n for n in names]
     except (OSError, subprocess.CalledProcessError):
         files = []
-    files += [p for p in ROOT.rglob("*.md") if not {".venv", ".git", "results"} & set(p.parts)]
+    files += [
+        p
+        for p in ROOT.rglob("*.md")
+        if "results" not in p.relative_to(ROOT).parts
+        and not any(part.startswith(".") for part in p.relative_to(ROOT).parts)
+    ]
     return sorted({p for p in files if p.is_file()})
 
 
