@@ -363,6 +363,15 @@ def _figure(**kwargs):
     return Figure(**kwargs)
 
 
+def title(name: str) -> str:
+    """What a figure calls an outcome: its plain label and ↑/↓ for a gpps outcome, else the
+    name a sweep model gave it."""
+    o = metrics.BY_NAME.get(name)
+    if o is None:
+        return name
+    return o.label + {"higher": " ↑", "lower": " ↓"}.get(o.better, "")
+
+
 def tidy_axis(ax, outcome: metrics.Outcome | None, values) -> None:
     """Plain tick labels (no offset or ×10ⁿ text); an outcome in [0, 1] on that whole range;
     otherwise a range of at least a tenth of the values' size, so that noise is not drawn

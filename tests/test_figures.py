@@ -116,3 +116,32 @@ def test_every_outcome_has_a_plain_label_and_a_direction():
     for name, (_, higher) in DIMENSIONS.items():
         outcome = DIMENSIONS[name][0]
         assert metrics.BY_NAME[outcome].better == ("higher" if higher else "lower")
+
+
+def test_analysis_figures_title_gpps_outcomes_by_label_without_offset_text(tmp_path, monkeypatch):
+    import matplotlib.figure
+    import pandas as pd
+
+    from sim.experiments import analyze
+
+    figures = []
+    monkeypatch.setattr(
+        matplotlib.figure.Figure, "savefig", lambda fig, *a, **k: figures.append(fig)
+    )
+    table = pd.DataFrame(
+        {
+            "regime": ["administrative_dependence", "contract"],
+            "outcome": ["qa_hours_per_10k_yuan"] * 2,
+            "mean": [1000.0, 1000.0001],
+            "ci_low": [999.99995, 1000.00005],
+            "ci_high": [1000.00005, 1000.00015],
+        }
+    )
+    analyze._comparison_figure(table, ["regime"], "regime", ["qa_hours_per_10k_yuan"], tmp_path)
+    (fig,) = figures
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    label = metrics.BY_NAME["qa_hours_per_10k_yuan"].label
+    assert ax.get_title() == label + " ↑" == output.title("qa_hours_per_10k_yuan")
+    assert ax.yaxis.get_offset_text().get_text() == ""
+    assert output.title("a_sweep_models_own") == "a_sweep_models_own"

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError, suggest
+from sim.output import title
 from sim.schema import Column as C
 from sim.schema import Table
 from sim.stats import LEVEL, mean_interval
@@ -491,7 +492,8 @@ def _comparison_figure(
                 np.vstack([m - sub["ci_low"].to_numpy(float), sub["ci_high"].to_numpy(float) - m])
             )
             ax.errorbar(pos, m, yerr=err, fmt="o", ms=3, capsize=2, label=str(level))
-        ax.set_title(outcome, fontsize="small")
+        ax.set_title(title(outcome), fontsize="small")
+        ax.ticklabel_format(axis="y", style="plain", useOffset=False)
         ax.set_xticks(np.arange(len(xs)))
         ax.set_xticklabels(
             xs, rotation=30 if others else 0, ha="right" if others else "center", fontsize="x-small"
@@ -558,7 +560,9 @@ def _responses(spec: Spec, ok: pd.DataFrame, outcomes: list[str], out: Path) -> 
             ax.set_xlabel(factor)
             if factor in logs:
                 ax.set_xscale("log")
-        axes[0][0].set_ylabel(outcome)
+        axes[0][0].set_ylabel(title(outcome))
+        for ax in axes[0]:
+            ax.ticklabel_format(axis="y", style="plain", useOffset=False)
         if swept and len(ok.groupby(group_label(ok, swept))) > 1:
             axes[0][-1].legend(fontsize="x-small")
         fig.tight_layout()

@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.output import title
+
 from .designs import problem
 from .seeds import design_seed
 from .spec import Spec
@@ -142,7 +144,7 @@ def indices_section(
             ax.invert_yaxis()
         if len(groups) > 1:
             axes[1].legend(fontsize="x-small")
-        fig.suptitle(outcome)
+        fig.suptitle(title(outcome))
         fig.tight_layout()
         png = f"{spec.design}_{outcome}.png"
         fig.savefig(out / png, dpi=110)
