@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .experiments.replicate import Task, console_progress, replicate
 from .experiments.seeds import replication_seeds
@@ -218,13 +219,17 @@ class CheckResult:
     check: Check
     values: list[float] = field(default_factory=list)
 
+    @cached_property
+    def _interval(self) -> tuple[float, float, float]:
+        return mean_interval(self.values, bounds=self.check.bounds)
+
     @property
     def mean(self) -> float:
-        return mean_interval(self.values, bounds=self.check.bounds)[0]
+        return self._interval[0]
 
     @property
     def ci(self) -> tuple[float, float]:
-        return mean_interval(self.values, bounds=self.check.bounds)[1:]
+        return self._interval[1:]
 
     @property
     def verdict(self) -> str:

@@ -292,12 +292,10 @@ def calibrate(
             predictive = posterior_predictive(cal, sampler, gen, settings)
         from .report import write_report
 
-        write_csv(out / ".history.csv.tmp", history)
-        os.replace(out / ".history.csv.tmp", out / "history.csv")
+        _replace(out / "history.csv", lambda p: write_csv(p, history))
         posterior = _frame(cal, sampler, gen)
         _replace(out / "posterior.parquet", lambda p: posterior.to_parquet(p, index=False))
-        write_csv(out / ".predictive.csv.tmp", predictive)
-        os.replace(out / ".predictive.csv.tmp", out / "predictive.csv")
+        _replace(out / "predictive.csv", lambda p: write_csv(p, predictive))
         write_report(out, cal, posterior, history, predictive, why)
         _write_json(
             meta_path,

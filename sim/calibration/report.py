@@ -73,7 +73,8 @@ def write_report(out: Path, cal: Calibration, posterior, history, predictive, wh
                     label="prior")  # fmt: skip
             ax.set_xscale("log")
         ax.set_title(name, fontsize=10)
-        ax.ticklabel_format(axis="y", useOffset=False, style="plain") if dens is not None else None
+        if dens is not None:
+            ax.ticklabel_format(axis="y", useOffset=False, style="plain")
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     axes.flat[0].legend(fontsize=8, frameon=False)
