@@ -139,6 +139,11 @@ def main(argv=None) -> int:
                 for x in rs
             ],
         )
+    no_crowd = runs(seeds, regime="contract", crowd_out=0.0)
+    show(
+        "7 contract, crowd_out 0: private / government outlay",
+        [x.summary["outlay_private_providers"] / x.summary["outlay_government"] for x in no_crowd],
+    )
     # 8
     a = run("reform_path", seed=seeds[0])
     b = run("reform_path", seed=seeds[0], entry_rate=0.0)

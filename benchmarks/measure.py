@@ -18,8 +18,9 @@ import mesa
 BOLTZMANN_LARGE = {"n": 10_000, "width": 100, "height": 100}
 BOLTZMANN_STEPS = 10
 
-#: Each resident stands for this many persons (``population = PERSONS × n_residents``).
-PERSONS = 5
+#: Each resident stands for this many persons (``population = PERSONS × n_residents``), as in
+#: the baseline (100,000 persons, 2,000 resident agents).
+PERSONS = 50
 
 
 def _forget(model) -> None:

@@ -14,6 +14,8 @@ from collections import Counter
 
 import mesa
 
+from benchmarks.measure import PERSONS
+
 #: The month's phases: (object of the model that runs it, method name).
 PHASES = (
     ("model", "start_month"),
@@ -35,7 +37,7 @@ def phases(n: int, steps: int, seed: int = 1) -> tuple[dict[str, float], float]:
     from sim.model import GppsModel
 
     spent: Counter = Counter()
-    model = GppsModel(rng=seed, n_residents=n, population=5 * n)
+    model = GppsModel(rng=seed, n_residents=n, population=PERSONS * n)
 
     def timed(name, fn):
         def wrapper(*args, **kwargs):
@@ -91,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
 
         from sim.model import GppsModel
 
-        model = GppsModel(rng=1, n_residents=args.residents, population=5 * args.residents)
+        model = GppsModel(rng=1, n_residents=args.residents, population=PERSONS * args.residents)
         profiler = Profiler(interval=0.0002)
         profiler.start()
         for _ in range(args.steps):

@@ -50,7 +50,7 @@ def _spec(folder: Path, runs: int, n: int, steps: int):
 
     path = folder / "bench_sweep.toml"
     path.write_text(
-        textwrap.dedent(SPEC.format(steps=steps, runs=runs, n=n, population=5 * n)), "utf-8"
+        textwrap.dedent(SPEC.format(steps=steps, runs=runs, n=n, population=50 * n)), "utf-8"
     )
     return load(path)
 

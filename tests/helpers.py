@@ -14,7 +14,7 @@ from sim.scenario import build
 from sim.stats import mean_interval
 
 #: Small, fast settings for statistical tests (a resident agent stands for 10 persons).
-SMALL = {"n_residents": 400, "population": 4000, "steps": 48}
+SMALL = {"n_residents": 400, "population": 40_000, "steps": 48}
 
 
 def scenario(data: dict | None = None, **overrides):

@@ -61,7 +61,7 @@ def test_jiangxi_tenders_in_two_rounds_at_a_fixed_price_without_price_scoring():
 
 
 def test_reform_path_switches_regime_cuts_ties_and_opens_entry_at_month_36():
-    s = load("reform_path", {"n_residents": 500, "population": 2500})
+    s = load("reform_path", {"n_residents": 500, "population": 25_000})
     m = GppsModel(scenario=s, rng=3)
     for _ in range(36):
         m.step()

@@ -105,7 +105,7 @@ def test_ledger_invariants_hold_over_random_parameters(p, seed):
     ledger balances. On top: delivery never exceeds capacity, and the month's money is
     accounted for (what funders put in = what reached providers, units and sinks)."""
     try:
-        m = model({"params": {"n_residents": 200, "population": 2000}}, seed=seed, **p)
+        m = model({"params": {"n_residents": 200, "population": 20_000}}, seed=seed, **p)
     except InputError:
         reject()  # a contradictory draw (e.g. contract with no possible provider)
     for _ in range(18):

@@ -14,7 +14,7 @@ from sim.payment import PaymentRule
 from sim.regimes import REGIMES, Regime, register
 from sim.run import run
 
-SMALL = {"n_residents": 400, "population": 4000, "steps": 24}
+SMALL = {"n_residents": 400, "population": 40_000, "steps": 24}
 
 
 class Guard:

@@ -22,7 +22,7 @@ ONE_BUYER = {
         "founded_per_buyer": 0,
         "entry_rate": 0.0,
         "n_residents": 200,
-        "population": 2000,
+        "population": 20_000,
     },
     "organizations": [
         {"name": "A", "origin": "grassroots", "skill": 0.9},

@@ -68,7 +68,7 @@ def test_world_streams_do_not_depend_on_the_behaviour_stream():
 def test_mesa_batch_run_works_on_the_model_class():
     results = batch_run(
         GppsModel,
-        {"regime": ["contract", "in_house"], "n_residents": 200, "population": 2000.0},
+        {"regime": ["contract", "in_house"], "n_residents": 200, "population": 20_000.0},
         [1, 2],
         max_steps=4,
         number_processes=1,

@@ -175,13 +175,14 @@ CASES = [
     ),
     (
         "budget_below_one_post",
-        "[params]\nbudget_general_per_capita = 1\nbudget_lottery_per_capita = 0\n",
-        ["params.budget_general_per_capita", "= 1:", "one post", "expected at least"],
+        "[params]\nbudget_general_per_capita = 0.1\nbudget_lottery_per_capita = 0\n",
+        ["params.budget_general_per_capita", "= 0.1:", "one post", "expected at least"],
     ),
     (
         "buyer_budget_below_one_post",
-        '[[buyers]]\nname = "poor"\nbudget_general_per_capita = 2\nbudget_lottery_per_capita = 0\n',
-        ["buyers[0].budget_general_per_capita", "= 2:", "'poor'", "one post"],
+        '[[buyers]]\nname = "poor"\n'
+        "budget_general_per_capita = 0.2\nbudget_lottery_per_capita = 0\n",
+        ["buyers[0].budget_general_per_capita", "= 0.2:", "'poor'", "one post"],
     ),
     (
         "more_residents_than_people",

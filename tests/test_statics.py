@@ -90,3 +90,34 @@ def test_covered_losses_raise_unit_cost(master):
     finally:
         REGIMES.pop(_HardBudgetDesignation.name)
     assert lo > 0, (mean, lo, hi)
+
+
+def _private_per_public(result) -> float:
+    """Private donations to providers per yuan of public outlay."""
+    s = result.summary
+    return s["outlay_private_providers"] / s["outlay_government"]
+
+
+@pytest.mark.parametrize("master", MASTERS)
+def test_less_crowd_out_means_more_private_money_for_providers(master):
+    """Public money cuts funded providers' fundraising (Andreoni & Payne 2011): without
+    crowd-out they raise more per yuan of public money."""
+    mean, lo, hi = paired(
+        None, {**C, "crowd_out": 0.7}, {**C, "crowd_out": 0.0}, master, extract=_private_per_public
+    )
+    assert lo > 0, (mean, lo, hi)
+
+
+@pytest.mark.parametrize("master", MASTERS)
+def test_more_local_giving_means_fewer_single_bid_awards_in_a_thin_market(master):
+    """Donations keep the sole independent's cash, and with it the lots it can finance (at the
+    baseline's scale and length: the effect builds up over years of losing tenders)."""
+    full = {"n_residents": 2000, "population": 100_000, "steps": 120}
+    thin = {**C, **full, "n_independent_orgs": 1, "line_coverage": 1.0, "entry_rate": 0.01}
+    mean, lo, hi = paired(
+        "single_bid_share",
+        {**thin, "donor_pool_per_capita": 0.3},
+        {**thin, "donor_pool_per_capita": 3.0},
+        master,
+    )
+    assert hi < 0, (mean, lo, hi)

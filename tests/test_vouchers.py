@@ -29,7 +29,9 @@ def _state(m):
 
 
 def test_the_budget_caps_the_vouchers_issued_and_holders_use_them_at_the_take_up_rate():
-    m = model(seed=2, **V, **SMALL, voucher_take_up=0.5, budget_general_per_capita=60.0)
+    # 2,000 resident agents: enough holders for the take-up rate to show
+    world = {**SMALL, "n_residents": 2000}
+    m = model(seed=2, **V, **world, voucher_take_up=0.5, budget_general_per_capita=6.0)
     m.step()
     issued = holders = 0
     for lot in m.lots:

@@ -21,7 +21,7 @@ from sim.params import PARAMS
 from sim.regimes import REGIMES
 from sim.scenario import load
 
-SMALL = {"n_residents": 300, "population": 3000}
+SMALL = {"n_residents": 300, "population": 30_000}
 
 
 # -- controls --
@@ -113,7 +113,7 @@ def test_a_contradiction_is_shown_beside_the_input_it_names():
     assert not check.ok
     assert set(check.errors) == {"weight_price"}
     assert "all tender weights are 0" in check.errors["weight_price"]
-    budget = {"budget_general_per_capita": "1", "budget_lottery_per_capita": "0"}
+    budget = {"budget_general_per_capita": "0.1", "budget_lottery_per_capita": "0"}
     check = controls.validate(None, None, budget, "1")
     assert set(check.errors) == {"budget_general_per_capita"}
     assert "expected at least" in check.errors["budget_general_per_capita"]
