@@ -161,31 +161,31 @@ def cmd_compare(args) -> int:
                 scenario.with_overrides({"regime": arm})
         start = time.perf_counter()
         draws, robust = None, []
-        if args.posterior:
+        grouped = bool(args.posterior or args.per_draw)  # conclusions by draw (or group of runs)
+        per_draw = args.per_draw or 4
+        if grouped:
             from .calibration import posterior
-
+        if args.posterior:
             frame, free = posterior.read(args.posterior)
             for name in free:  # each drawn parameter must be valid in this scenario
                 scenario.with_overrides({name: frame[name].iloc[0].item()})
             draws = posterior.draws(frame, free, args.replications, args.seed)
-            reps = args.replications * args.per_draw
-        else:
-            reps = args.replications
+        reps = args.replications * per_draw if grouped else args.replications
         comp = compare(scenario, reps, args.seed, workers=args.workers, dask=args.dask, draws=draws)
         rows = comp.table()
-        if draws:
-            robust = posterior.robustness(comp, args.per_draw)
+        if grouped:
+            robust = posterior.robustness(comp, per_draw)
         with output.atomic_dir(out) as tmp:
-            if draws:
+            if grouped:
                 output.write_csv(tmp / "robustness.csv", robust)
             output.write_csv(tmp / "runs.csv", output.run_rows(comp.results))
             output.write_csv(tmp / "summary.csv", rows)
             output.write_csv(tmp / "series.csv", output.series_rows(comp.results))
             output.write_events(tmp, comp.results)
             summary = case_summary(comp)
-            if draws:
+            if grouped:
                 summary += posterior.summary_text(robust, args.posterior, args.replications,
-                                                  args.per_draw)  # fmt: skip
+                                                  per_draw)  # fmt: skip
             (tmp / "summary.md").write_text(summary, encoding="utf-8")
             output.write_json(
                 tmp / "metadata.json",
@@ -216,9 +216,10 @@ def cmd_compare(args) -> int:
             f"{scenario.name}: mean [95% interval] over {reps} replications, "
             f"{scenario.params['steps']} months, master seed {args.seed}"
             + (
-                f", parameters from {args.posterior} ({args.replications} draws × "
-                f"{args.per_draw} runs)"
+                f", parameters from {args.posterior} ({args.replications} draws × {per_draw} runs)"
                 if draws
+                else f" ({args.replications} groups × {per_draw} runs)"
+                if grouped
                 else ""
             ),
             console.LEGEND,
@@ -228,8 +229,9 @@ def cmd_compare(args) -> int:
         print("\n".join(line for text in head for line in console.wrap(text, columns)))
         print("\n".join(console.comparison(rows, metrics.HEADLINE, columns)))
         _say_undefined(output.undefined(comp.results), metrics.HEADLINE)
-        if draws:
-            print("\n".join(posterior.console_lines(robust, metrics.HEADLINE, columns)))
+        if grouped:
+            lines = posterior.console_lines(robust, metrics.HEADLINE, columns, bool(draws))
+            print("\n".join(lines))
         print(
             f"gpps compare: {len(comp.results)} runs in {time.perf_counter() - start:.1f}s; "
             f"results in {out}",
@@ -314,8 +316,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--per-draw",
         type=_positive("--per-draw", 1000),
-        default=4,
-        help="with --posterior: runs per draw and regime (default 4)",
+        default=None,
+        help="with --posterior: runs per draw and regime (default 4); without it, "
+        "--replications groups of this many runs at the scenario's own values, whose "
+        "conclusions are judged as draws' are (robustness.csv)",
     )
     p.set_defaults(func=cmd_compare)
 

@@ -367,6 +367,11 @@ _PARAM_LIST = [
     _p("fixed_price", False, "bool", "", None, None,
        "Tenders at a fixed price: bidders compete on capability and reputation only.",
        "Jiangxi 2006: 500,000 yuan per village, price fixed (docs/domain.md §3)", "buyer"),
+    _p("max_lots_per_bidder", 0, "int", "lots per tender", 0, 10000,
+       "Most lots of one tender a single organization may win (0: no limit); a bidder that "
+       "holds as many withdraws its bids for the lots still to be awarded.",
+       "assumption: no limit; programmes may spread projects over organizations (Jiangxi "
+       "2006 gave six villages to six NGOs, docs/domain.md §3)", "buyer"),
     _p("ceiling_markup", 0.2, "float", "share", 0, 5,
        "Ceiling price above the buyer's estimate of an efficient unit cost.",
        "assumption", "buyer"),

@@ -289,6 +289,29 @@ def test_compare_with_a_posterior_draws_parameters_and_says_which_conclusions_ar
     assert "no such file" in capsys.readouterr().err
 
 
+def test_compare_in_groups_at_the_scenarios_own_values_judges_groups_as_draws(tmp_path, capsys):
+    """``--per-draw`` without a posterior: groups of runs at the scenario's values, the same
+    seeds as a posterior comparison with the same master seed, judged alike."""
+    from sim.schema import find
+
+    out = tmp_path / "cmp"
+    args = ["compare", "baseline", "--steps", "12", "--replications", "3", "--per-draw", "2",
+            "--out", str(out)]  # fmt: skip
+    assert main(args) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "3 groups × 2 runs" in text and "share of groups of runs" in text
+    runs = pd.read_csv(out / "runs.csv")
+    assert len(runs) == 6 * runs["regime"].nunique()
+    robust = pd.read_csv(out / "robustness.csv")
+    find("robustness.csv", "compare --posterior").check(robust)
+    assert (robust["draws"] == 3).all()
+    assert "Conclusions over groups of runs" in (out / "summary.md").read_text(encoding="utf-8")
+    # without --per-draw a comparison is as before: no groups, no robustness.csv
+    assert main(["compare", "baseline", "--steps", "3", "--replications", "2", "--out",
+                 str(tmp_path / "plain")]) == 0  # fmt: skip
+    assert not (tmp_path / "plain" / "robustness.csv").exists()
+
+
 def test_a_posterior_draw_sets_every_arm_of_a_replication_alike():
     from sim.compare import plan
     from sim.scenario import load as load_scenario

@@ -76,6 +76,30 @@ def test_full_tender_awards_the_best_scored_bid_and_records_it():
     assert sum(b["won"] for b in bids) == len(awards)
 
 
+@pytest.mark.parametrize("cap", [0, 1, 2])
+def test_a_bidder_wins_at_most_its_share_of_a_tender(cap):
+    """Three communities, three bidders for each: with no limit the best-scored organization
+    takes every lot it bid for; with a limit of k it wins k and withdraws from the rest, which go
+    to the next best."""
+    data = {
+        **ONE_BUYER,
+        "params": {**ONE_BUYER["params"], "n_communities": 3, "population": 60_000},
+        "organizations": [{**o, "capacity_share": 1.0} for o in ONE_BUYER["organizations"]],
+    }
+    m = model(data, regime="contract", max_lots_per_bidder=cap, bid_capacity=10.0)
+    m.step()
+    awards = [a for a in m.events["awards"] if a["regime"] == "contract" and a["provider"]]
+    bids = m.events["bids"]
+    assert len(awards) == 3 and {b["lot"] for b in bids} == {0, 1, 2}
+    wins = {}
+    for a in awards:
+        wins[a["provider"]] = wins.get(a["provider"], 0) + 1
+    if cap:
+        assert max(wins.values()) == cap and len(wins) == -(-3 // cap)
+    else:
+        assert len(wins) == 1, wins
+
+
 def test_no_bid_when_cost_above_ceiling_or_bid_cost_above_expected_profit():
     m = model(ONE_BUYER, regime="contract")
     org = m.organizations()[0]

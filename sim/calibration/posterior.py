@@ -156,21 +156,31 @@ def robustness(comp, per_draw: int, outcomes=None) -> list[dict]:
     return rows
 
 
-def summary_text(rows: list[dict], ref: str, draws: int, per_draw: int) -> str:
-    """The robustness section of ``summary.md``."""
+def summary_text(rows: list[dict], ref: str | None, draws: int, per_draw: int) -> str:
+    """The robustness section of ``summary.md``: over posterior draws from ``ref``, or (``ref``
+    None) over groups of runs at the scenario's own values."""
     from .. import metrics
 
+    what = "draws" if ref else "groups"
     lines = [
         "",
-        "## Conclusions over the posterior",
+        "## Conclusions over the posterior" if ref else "## Conclusions over groups of runs",
         "",
-        f"Parameters drawn from `{ref}`: {draws} draws, {per_draw} runs each under every regime "
-        "(common random numbers within a draw). For each outcome with a better direction, the "
-        f"share of draws in which the mean paired difference against {REFERENCE} favours the "
-        f"regime; **robust** when at least {ROBUST:.0%} or at most {NOT_ROBUST:.0%} of draws "
+        (
+            f"Parameters drawn from `{ref}`: {draws} draws, {per_draw} runs each under every "
+            "regime (common random numbers within a draw)."
+            if ref
+            else f"The scenario's own values: {draws} groups of {per_draw} runs under every "
+            "regime (common random numbers), judged as posterior draws are, so that the two "
+            "can be set side by side."
+        )
+        + " For each outcome with a better direction, the "
+        f"share of {what} in which the mean paired difference against {REFERENCE} favours the "
+        f"regime; **robust** when at least {ROBUST:.0%} or at most {NOT_ROBUST:.0%} of {what} "
         "agree.",
         "",
-        "| outcome | regime | mean difference | share of draws favouring the regime | conclusion |",
+        f"| outcome | regime | mean difference | share of {what} favouring the regime | "
+        "conclusion |",
         "|---|---|---|---|---|",
     ]
     for r in rows:
@@ -184,11 +194,13 @@ def summary_text(rows: list[dict], ref: str, draws: int, per_draw: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def console_lines(rows: list[dict], outcomes, columns: int) -> list[str]:
-    """The headline outcomes' conclusions, one short line each, for the console."""
+def console_lines(rows: list[dict], outcomes, columns: int, drawn: bool = True) -> list[str]:
+    """The headline outcomes' conclusions, one short line each, for the console (over
+    posterior draws, or over groups of runs if not ``drawn``)."""
     from .. import console
 
-    out = [f"Against {REFERENCE}, share of posterior draws favouring each regime:"]
+    what = "posterior draws" if drawn else "groups of runs"
+    out = [f"Against {REFERENCE}, share of {what} favouring each regime:"]
     for r in rows:
         if r["outcome"] not in outcomes:
             continue

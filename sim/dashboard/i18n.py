@@ -374,6 +374,9 @@ PARAM_DESC_ZH: dict[str, str] = {
     "weight_quality": "评标中承诺质量（能力）的权重。",
     "weight_reputation": "评标中声誉的权重。",
     "weight_ties": "评标中与购买主体既有关系的权重（关系型招标）。",
+    "max_lots_per_bidder": (
+        "一次招标中单个组织最多可中标的标段数（0：不限）；达到上限后撤回其余投标。"
+    ),
     "budget_general_per_capita": "购买主体用于其服务项目的一般公共预算（人均每年）。",
     "mission": "使命驱动：社会组织对所提供服务质量的重视程度。",
     "crowd_out": "政府资金覆盖其成本后，社会组织筹款努力下降的程度。",
@@ -537,6 +540,7 @@ PARAM_ZH: dict[str, str] = {
     "weight_reputation": "评标权重：声誉",
     "weight_ties": "评标权重：关系",
     "fixed_price": "固定价格招标",
+    "max_lots_per_bidder": "每个组织每次招标最多中标数",
     "ceiling_markup": "最高限价加成",
     "penalty_rate": "违约扣款比例",
     "strikes_to_terminate": "终止合同前的失误次数",
@@ -652,6 +656,7 @@ UNIT_ZH: dict[str, str] = {
     "HHI": "HHI",
     "arrangements": "项",
     "lots": "个",
+    "lots per tender": "个标段/每次招标",
     "quality-adjusted hours per 10,000 yuan": "质量调整小时/万元",
 }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from ..payment import PerHour
 from .base import Regime, register
 
@@ -35,6 +37,8 @@ class Contract(Regime):
         planned = {lot.id: min(lot.need, buyer.lot_budget(lot) / ceiling) for lot in lots}
         eligible = {lot.id: self.eligible(buyer, lot) for lot in lots}
         wanted = {}
+        cap = p["max_lots_per_bidder"]
+        won = Counter()  # lots won in this tender, by organization
         for org in sorted({o for es in eligible.values() for o in es}, key=lambda o: o.unique_id):
             mine = [(lot, planned[lot.id]) for lot in lots if org in eligible[lot.id]]
             wanted[org] = org.choose_lots(mine, market.rng, first_month=market.month == 0)
@@ -52,6 +56,8 @@ class Contract(Regime):
                     bidders.add(org)
             for org, _ in bids:
                 market.charge_bid(org)
+            if cap:  # who has won its share of this tender withdraws (it paid for its bid)
+                bids = [(org, price) for org, price in bids if won[org] < cap]
             n_bids += len(bids)
             options = self.score(buyer, bids, ceiling)
             choice = yield from market.decide("tender", buyer, lot, options)
@@ -65,6 +71,7 @@ class Contract(Regime):
                 market.regime("in_house").arrange(buyer, lot, term)
                 continue
             org, price = picked["org"], picked["price"]
+            won[org] += 1
             units = min(lot.need, budget / price)
             market.arrange(
                 self, buyer, lot, org, term, PerHour(price), units, promised_quality=org.skill
