@@ -535,3 +535,52 @@ def compare_chart(rows: list[dict], name: str, lang: str) -> dict:
             },
         ],
     }
+
+
+# -- the room (the facilitator's debrief and the projector) --
+def room_chart(rows: list[dict], name: str, lang: str, font: int = 10) -> dict:
+    """One outcome across the room, by regime: each participant's run at its month as a dot
+    (no name: the projector shows this chart) and the mean of the regime's runs as a bar.
+    ``font``: the axis labels' size (larger on the projector)."""
+    regimes = list(dict.fromkeys(r["regime"] for r in rows))
+    labels = [
+        " + ".join(regime_label(x, lang).split(" (")[0] for x in reg.split("+") if x)
+        for reg in regimes
+    ]
+    bars, dots = [], []
+    for i, reg in enumerate(regimes):
+        values = [r[name] for r in rows if r["regime"] == reg and math.isfinite(r[name])]
+        colour = REGIME_COLOURS[i % len(REGIME_COLOURS)]
+        mean = rounded(sum(values) / len(values)) if values else None
+        bars.append({"value": mean, "itemStyle": {"color": colour, "opacity": 0.45}})
+        dots.extend([rounded(v), i] for v in values)
+    low, high = y_range(name, [r[name] for r in rows])
+    return {
+        "animation": False,
+        "textStyle": {"fontFamily": "sans-serif"},
+        "grid": {"left": 6, "right": 16, "top": 8, "bottom": 4, "containLabel": True},
+        "tooltip": {"trigger": "item", "confine": True},
+        "xAxis": {
+            "type": "value",
+            "min": low,
+            "max": high,
+            "splitNumber": 4,
+            "axisLabel": {"fontSize": font},
+        },
+        "yAxis": {
+            "type": "category",
+            "data": labels,
+            "inverse": True,
+            "axisLabel": {"fontSize": font},
+        },
+        "series": [
+            {"type": "bar", "name": tr("room_mean", lang), "data": bars, "barWidth": "55%"},
+            {
+                "type": "scatter",
+                "name": tr("room_runs", lang),
+                "data": dots,
+                "symbolSize": max(8, font - 2),
+                "itemStyle": {"color": "#222", "opacity": 0.8},
+            },
+        ],
+    }
