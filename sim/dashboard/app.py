@@ -132,7 +132,7 @@ CSS = """
 .gpps-projector { font-size: 26px; }
 .gpps-projector .gpps-h2 { font-size: 40px; }
 .gpps-big { display: flex; flex-wrap: wrap; gap: 16px 48px; align-items: baseline; }
-.gpps-big-number { font-size: 72px; font-weight: 600; line-height: 1; }
+.gpps-big-number { font-size: 72px; font-weight: 600; line-height: 1.2; }
 .gpps-projector .gpps-card-title { font-size: 22px; }
 .gpps-projector .gpps-card-sub { font-size: 16px; }
 .gpps-projector-cards { display: grid; gap: 16px;
@@ -410,10 +410,13 @@ def ParamInput(session: RunSession, name: str, lang: str, on_change: Callable, v
 
 
 @solara.component
-def ScenarioSelect(session: RunSession, lang: str, on_scenario: Callable, choices: list[str]):
+def ScenarioSelect(
+    session: RunSession, lang: str, on_scenario: Callable, choices: list[str], ref: str = ""
+):
     """The scenario selector: shipped scenarios by name in the page's language, a file named
     at start as given; the value sent back is the scenario's reference (checked by the caller
-    against ``choices``)."""
+    against ``choices``). ``ref``: the session's scenario (a change from elsewhere, such as
+    the facilitator's push, renders the selector again)."""
     from solara.alias import rv
 
     # mirrored in a reactive value, as solara.Select does: the widget follows the session
@@ -471,7 +474,7 @@ def Controls(
 
     with solara.Column(gap="4px", classes=["gpps-controls"]):
         with solara.Column(gap="4px", classes=hold):
-            ScenarioSelect(session, lang, act(on_scenario), choices)
+            ScenarioSelect(session, lang, act(on_scenario), choices, session.scenario_ref)
             text = scenario_text(session.scenario_ref, lang, base.description if base else "")
             if text:
                 solara.Div(children=[text], classes=["gpps-hint", "gpps-scenario-text"])
@@ -1620,6 +1623,7 @@ def SetupTab(lang: str):
     target_labels = [_target_label(t, lang) for t in targets]
     target = solara.use_reactive(None)
     status.value  # noqa: B018
+    inputs.value  # noqa: B018
     act = guard(session, status, inputs)
 
     def everyone_follows():
@@ -1648,6 +1652,13 @@ def SetupTab(lang: str):
         with solara.Column():
             Controls(session, lang, inputs, ticks, playing, False, setup_only=True)
         with solara.Column(style="min-width: 0"):
+            if session.check.ok:
+                Text(
+                    tr("setup_now", lang, **setup_text(Setup.of(session), lang)),
+                    "gpps-h4 gpps-setup-now",
+                )
+            else:
+                solara.Warning(tr("fix_inputs", lang), dense=True)
             with solara.Div(style="width: 240px"):
                 solara.Select(
                     tr("target", lang),
@@ -1700,11 +1711,13 @@ def RoomStatus(lang: str, version: int = 0):
         for t, setup in sorted(pushed.items(), key=lambda x: (x[0] is not None, x[0] or ""))
     ]
     locked = [t for t in (None, *GROUPS) if ROOM.locked(t)]
+    if len(locked) == 1 + len(GROUPS):
+        locked = [None]  # everyone: no need to name each group
     with solara.Column(gap="2px", classes=["gpps-room-status"]):
         for line in lines or [tr("pushed_none", lang)]:
             solara.Div(children=[line], classes=["gpps-pushed"])
         if locked:
-            targets = ", ".join(_target_label(t, lang) for t in locked)
+            targets = ("、" if lang == "zh" else ", ").join(_target_label(t, lang) for t in locked)
             solara.Div(
                 children=[tr("locked_for", lang, targets=targets)], classes=["gpps-locked-for"]
             )
@@ -1718,7 +1731,6 @@ def DebriefTab(lang: str):
     chart per outcome, and the CSV."""
     use_looks()
     rows = debrief_rows(SEATS)
-    options = {name: charts.room_chart(rows, name, lang) for name in metrics.HEADLINE}
     Text(tr("debrief_intro", lang), "gpps-intro")
     with solara.Row(gap="8px", style="align-items: center; flex-wrap: wrap"):
         solara.Text(tr("downloads", lang) + ":")
@@ -1730,11 +1742,33 @@ def DebriefTab(lang: str):
         )
     Text(tr("debrief_games", lang), "gpps-h4")
     Table(tables.debrief_frame(rows, lang), lang, classes=["gpps-debrief"])
+    RoomCharts(rows, lang, "against_rule", metrics.HEADLINE)
     Text(tr("debrief_regimes", lang), "gpps-h4")
     Table(tables.regime_frame(rows, lang), lang, classes=["gpps-debrief-regimes"])
-    with solara.Div(classes=["gpps-cards", "gpps-debrief-plot"]):
-        for name in metrics.HEADLINE:
-            OutcomeCard(name, options[name], lang, height=200)
+    RoomCharts(rows, lang, "by_regime", metrics.HEADLINE)
+
+
+def RoomCharts(rows: list[dict], lang: str, kind: str, outcomes, font: int = 10, height=200):
+    """The room's outcomes as charts: ``against_rule`` (finished games: the participants and
+    the rule) or ``by_regime`` (every run at its month), or a line saying there is nothing
+    to draw yet."""
+    import math
+
+    if kind == "against_rule":
+        ready = any(r["game"] == "finished" for r in rows)
+        groups = charts.against_rule
+    else:
+        ready = any(r["month"] > 0 and any(math.isfinite(r[n]) for n in outcomes) for r in rows)
+        groups = charts.by_regime
+    Text(tr(f"debrief_{kind}", lang), "gpps-h4")
+    if not ready:
+        Text(tr("no_games" if kind == "against_rule" else "no_runs", lang), "gpps-hint")
+        return
+    cards = "gpps-projector-cards" if font > 10 else "gpps-cards"
+    with solara.Div(classes=[cards, f"gpps-room-plot-{kind}"]):
+        for name in outcomes:
+            option = charts.spread_chart(groups(rows, name, lang), name, lang, font=font)
+            OutcomeCard(name, option, lang, height=height)
 
 
 #: Outcomes the projector shows (a subset of ``metrics.HEADLINE``).
@@ -1819,6 +1853,5 @@ def ProjectorBody(lang: str):
                         tr("projector_beat", lang, outcome=outcome_label(name, lang), k=k, n=n)
                     ]
                 )
-    with solara.Div(classes=["gpps-projector-cards", "gpps-projector-plot"]):
-        for name in PROJECTOR_OUTCOMES:
-            OutcomeCard(name, charts.room_chart(rows, name, lang, font=16), lang, height=260)
+    for kind in ("against_rule", "by_regime"):
+        RoomCharts(rows, lang, kind, PROJECTOR_OUTCOMES, font=16, height=240)

@@ -322,6 +322,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "本轮进行中可锁定设置，防止参与者更改；"
         "重置运行即可重新开始一轮。",
     ),
+    "setup_now": (
+        "This setup: {scenario}, {regime}, seed {seed}",
+        "当前设定：{scenario}，{regime}，随机种子 {seed}",
+    ),
     "target": ("For", "对象"),
     "target_all": ("Everyone", "全体"),
     "push": ("Push this setup", "推送此设定"),
@@ -375,8 +379,22 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "col_runs": ("Runs", "运行数"),
     "col_months": ("Months reached", "已运行月数"),
-    "room_mean": ("mean of the regime's runs", "该模式各运行的均值"),
-    "room_runs": ("one participant's run", "一位参与者的运行"),
+    "room_mean": ("mean", "均值"),
+    "room_runs": ("one participant", "一位参与者"),
+    "room_players": ("Participants", "参与者"),
+    "debrief_against_rule": (
+        "Finished games: the participants' outcomes and the automatic rule's (same seeds)",
+        "已结束的游戏：参与者的结果与自动规则的结果（相同随机种子）",
+    ),
+    "debrief_by_regime": (
+        "Runs by regime, each at its own month",
+        "按购买模式划分的运行（各自所处月份）",
+    ),
+    "no_games": ("No game finished yet.", "尚无已结束的游戏。"),
+    "no_runs": (
+        "No run has a month yet: the charts fill as participants step.",
+        "尚无已运行的月份：参与者推进后图表将显示。",
+    ),
     # the projector
     "projector_title": ("The room", "工作坊全场"),
     "projector_refused": (

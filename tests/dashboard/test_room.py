@@ -248,7 +248,7 @@ def test_text_a_spreadsheet_would_run_is_written_as_text(text, written):
     assert row == {"name": written, "x": "-1.5"}  # numbers stay numbers
 
 
-def test_the_room_chart_has_a_dot_per_run_and_a_bar_per_regime():
+def test_the_room_charts_have_a_dot_per_run_and_a_bar_per_regime_or_side():
     from sim.dashboard import charts
 
     room, seats = Room(), Seats(keep=60)
@@ -256,12 +256,35 @@ def test_the_room_chart_has_a_dot_per_run_and_a_bar_per_regime():
         seat = seated(seats, room, owner)
         seat.run.set_regime(regime)
         seat.run.step(4)
-    rows = room_rows(seats)
-    option = charts.room_chart(rows, "quality_mean", "zh")
+    from sim.dashboard.session import PlaySession
+
+    seat.play = PlaySession.start(seat.run.check, "contract", "buyer_1", 6)
+    seat.play.finish_with_rule()
+    rows = debrief_rows(seats)
+    groups = charts.by_regime(rows, "quality_mean", "zh")
+    option = charts.spread_chart(groups, "quality_mean", "zh")
     assert option["yAxis"]["data"] == ["合同外包", "项目资助"]
     bars, dots = option["series"]
     assert len(bars["data"]) == 2 and len(dots["data"]) == 3
-    means = [b["value"] for b in bars["data"]]
     contract = [r["quality_mean"] for r in rows if r["regime"] == "contract"]
-    assert means[0] == pytest.approx(sum(contract) / 2, rel=1e-3)
+    assert bars["data"][0]["value"] == pytest.approx(sum(contract) / 2, rel=1e-3)
     assert not any(isinstance(x, dict) and "name" in x for x in dots["data"])  # no names
+    played = charts.against_rule(rows, "quality_mean", "en")
+    you, rule, _, _ = seat.play.results()
+    assert played == [
+        ("Participants", [you["quality_mean"]]),
+        ("Automatic rule", [rule["quality_mean"]]),
+    ]
+
+
+def test_the_room_table_shows_each_seats_group_and_seed():
+    room, seats = Room(), Seats(keep=60)
+    room.push(Setup("baseline", None, {}, seed=12))
+    a = seated(seats, room, "a", name="Ann")
+    seated(seats, room, "b", name="Bo")
+    room.assign(a.token, "A")
+    rows = {r["name"]: r for r in room_rows(seats)}
+    assert (rows["Ann"]["group"], rows["Bo"]["group"]) == ("A", "")
+    assert rows["Ann"]["seed"] == rows["Bo"]["seed"] == 12
+    frame = tables.room_frame(list(rows.values()), "zh")
+    assert list(frame["分组"]) == ["A 组", "未分组"]
