@@ -128,6 +128,24 @@ def addresses(host: str, port: int) -> list[str]:
     return out
 
 
+def lan_first(shown: list[str]) -> list[str]:
+    """``shown`` with the addresses other laptops are most likely to reach first: numeric
+    IPv4 addresses outside loopback (a machine's name often does not resolve on a workshop's
+    network), then names, then loopback."""
+
+    def rank(address: str) -> int:
+        host = address.split("//", 1)[-1].rsplit(":", 1)[0].strip("[]")
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            return 2 if is_loopback(host) else 1
+        if ip.is_loopback:
+            return 3
+        return 0 if ip.version == 4 else 1
+
+    return sorted(shown, key=rank)
+
+
 def origins(host: str, port: int) -> frozenset[str]:
     """Allowed ``Origin`` header values (a browser omits the default port 80)."""
     out = set()
@@ -274,7 +292,7 @@ def serve(
         async def startup(self, sockets=None):
             await super().startup(sockets=sockets)
             if self.started:
-                first = shown[0] if is_wildcard(host) and shown else address
+                first = lan_first(shown)[0] if is_wildcard(host) and shown else address
                 print(f"gpps dashboard: {first}  (Ctrl+C stops it)", flush=True)
                 if token:
                     print(
