@@ -44,7 +44,8 @@ from .i18n import (
     scenario_text,
     tr,
 )
-from .server import ENV_FACILITATOR, FACILITATOR_KEY
+from .room import GROUPS, Room, Setup
+from .server import ENV_FACILITATOR, ENV_PROJECTOR, FACILITATOR_KEY, PROJECTOR_KEY
 from .session import (
     KEEP_SECONDS,
     CompareState,
@@ -54,6 +55,7 @@ from .session import (
     Seats,
     compare_runs,
     compare_scenario,
+    debrief_rows,
     playable_regimes,
     room_rows,
     scenario_choices,
@@ -76,6 +78,10 @@ PAGE_ROWS = 25
 
 #: Every tab's seat in this server process.
 SEATS = Seats(float(os.environ.get(ENV_KEEP, KEEP_SECONDS)))
+#: What the facilitator set for the room (every seat follows it).
+ROOM = Room()
+#: Name of the short-lived threads that bring a room change to an open participant's page.
+ROOM_THREAD = "gpps-room-notice"
 
 CSS = """
 .gpps-error { color: #c62828; font-size: 12px; margin: -6px 0 8px 0; }
@@ -120,6 +126,17 @@ CSS = """
 .gpps-glossary td:nth-child(3) { min-width: 100px; }
 .gpps-glossary { border-collapse: collapse; max-width: 980px; }
 .gpps-lot { font-size: 14px; margin: 2px 0; max-width: 980px; }
+.gpps-locked-inputs { pointer-events: none; opacity: 0.55; }
+.gpps-seat-groups td { padding: 2px 10px 2px 0; font-size: 13px; vertical-align: middle; }
+.gpps-seat-groups td:first-child { overflow-wrap: anywhere; max-width: 260px; }
+.gpps-projector { font-size: 26px; }
+.gpps-projector .gpps-h2 { font-size: 40px; }
+.gpps-big { display: flex; flex-wrap: wrap; gap: 16px 48px; align-items: baseline; }
+.gpps-big-number { font-size: 72px; font-weight: 600; line-height: 1.2; }
+.gpps-projector .gpps-card-title { font-size: 22px; }
+.gpps-projector .gpps-card-sub { font-size: 16px; }
+.gpps-projector-cards { display: grid; gap: 16px;
+  grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); }
 """
 
 
@@ -393,10 +410,13 @@ def ParamInput(session: RunSession, name: str, lang: str, on_change: Callable, v
 
 
 @solara.component
-def ScenarioSelect(session: RunSession, lang: str, on_scenario: Callable, choices: list[str]):
+def ScenarioSelect(
+    session: RunSession, lang: str, on_scenario: Callable, choices: list[str], ref: str = ""
+):
     """The scenario selector: shipped scenarios by name in the page's language, a file named
     at start as given; the value sent back is the scenario's reference (checked by the caller
-    against ``choices``)."""
+    against ``choices``). ``ref``: the session's scenario (a change from elsewhere, such as
+    the facilitator's push, renders the selector again)."""
     from solara.alias import rv
 
     # mirrored in a reactive value, as solara.Select does: the widget follows the session
@@ -413,10 +433,22 @@ def ScenarioSelect(session: RunSession, lang: str, on_scenario: Callable, choice
 
 @solara.component
 def Controls(
-    session: RunSession, lang: str, inputs: Counter, ticks: Counter, playing, on_play_tab: bool
+    session: RunSession,
+    lang: str,
+    inputs: Counter,
+    ticks: Counter,
+    playing,
+    on_play_tab: bool,
+    seat: Seat | None = None,
+    setup_only: bool = False,
 ):
+    """The run's inputs and its clock. ``seat``: the participant's (its settings may be
+    locked by the facilitator: then shown greyed out, and refused by the session);
+    ``setup_only``: the inputs without a clock (the facilitator's setup)."""
     inputs.value  # re-render on input changes  # noqa: B018
     act = guard(session, inputs, ticks)
+    locked = seat is not None and seat.locked
+    hold = ["gpps-locked-inputs"] if locked else []
 
     @act
     def on_param(name, raw):
@@ -436,39 +468,40 @@ def Controls(
     regime_labels = [regime_label(r, lang) for r in regimes]
     base = session.base()
 
+    def on_regime(text):
+        if text in regime_labels:
+            session.set_regime(regimes[regime_labels.index(text)])
+
     with solara.Column(gap="4px", classes=["gpps-controls"]):
-        ScenarioSelect(session, lang, act(on_scenario), choices)
-        text = scenario_text(session.scenario_ref, lang, base.description if base else "")
-        if text:
-            solara.Div(children=[text], classes=["gpps-hint", "gpps-scenario-text"])
-        if session.base_error():
-            solara.Error(session.base_error())
-
-        def on_regime(text):
-            if text in regime_labels:
-                session.set_regime(regimes[regime_labels.index(text)])
-
-        solara.Select(
-            tr("regime", lang),
-            values=regime_labels,
-            value=regime_label(session.regime, lang),
-            on_value=act(on_regime),
-            classes=["gpps-regime"],
-        )
-        err = session.error("regime")
-        if err is not None:
-            solara.Div(children=[message(err, lang)], classes=["gpps-error"])
-        seed_err = session.error("seed")
-        TextInput(
-            tr("seed", lang),
-            value=str(session.seed_raw),
-            on_value=act(session.set_seed),
-            continuous_update=False,
-            error=message(seed_err, lang) if seed_err else False,
-            message=message(seed_err, lang) if seed_err else None,
-            classes=["gpps-seed"],
-        )
-        RunButtons(session, lang, inputs, ticks, playing, on_play_tab)
+        with solara.Column(gap="4px", classes=hold):
+            ScenarioSelect(session, lang, act(on_scenario), choices, session.scenario_ref)
+            text = scenario_text(session.scenario_ref, lang, base.description if base else "")
+            if text:
+                solara.Div(children=[text], classes=["gpps-hint", "gpps-scenario-text"])
+            if session.base_error():
+                solara.Error(session.base_error())
+            solara.Select(
+                tr("regime", lang),
+                values=regime_labels,
+                value=regime_label(session.regime, lang),
+                on_value=act(on_regime),
+                classes=["gpps-regime"],
+            )
+            err = session.error("regime")
+            if err is not None:
+                solara.Div(children=[message(err, lang)], classes=["gpps-error"])
+            seed_err = session.error("seed")
+            TextInput(
+                tr("seed", lang),
+                value=str(session.seed_raw),
+                on_value=act(session.set_seed),
+                continuous_update=False,
+                error=message(seed_err, lang) if seed_err else False,
+                message=message(seed_err, lang) if seed_err else None,
+                classes=["gpps-seed"],
+            )
+        if not setup_only:
+            RunButtons(session, lang, inputs, ticks, playing, on_play_tab)
         if session.check.general is not None:
             solara.Error(message(session.check.general, lang))
         if session.check.errors:
@@ -501,16 +534,20 @@ def Controls(
                         classes=[f"gpps-section-{section}"],
                     )
 
-        Collapsible(
-            tr("key_params", lang),
-            featured,
-            expanded=True,
-            version=inputs.value,
-            classes=["gpps-key-params"],
-        )
-        Collapsible(
-            tr("all_params", lang), everything, version=inputs.value, classes=["gpps-all-params"]
-        )
+        with solara.Column(gap="4px", classes=hold):
+            Collapsible(
+                tr("key_params", lang),
+                featured,
+                expanded=True,
+                version=inputs.value,
+                classes=["gpps-key-params"],
+            )
+            Collapsible(
+                tr("all_params", lang),
+                everything,
+                version=inputs.value,
+                classes=["gpps-all-params"],
+            )
 
 
 @solara.component
@@ -1145,13 +1182,16 @@ def _browser() -> str:
 
 @solara.component
 def Page():
-    """The participant's page, or with ``?facilitator=TOKEN`` the facilitator's."""
+    """The participant's page; with ``?facilitator=TOKEN`` the facilitator's, with
+    ``?projector=TOKEN`` the projector's."""
     router = solara.use_router()
     solara.Title("gpps dashboard")
     solara.Style(CSS)
-    given = parse_qs(router.search or "", keep_blank_values=True).get(FACILITATOR_KEY)
-    if given is not None:
-        Facilitator(given[0])
+    query = parse_qs(router.search or "", keep_blank_values=True)
+    if query.get(FACILITATOR_KEY) is not None:
+        Facilitator(query[FACILITATOR_KEY][0])
+    elif query.get(PROJECTOR_KEY) is not None:
+        Projector(query[PROJECTOR_KEY][0])
     else:
         Participant()
 
@@ -1159,12 +1199,17 @@ def Page():
 @solara.component
 def Participant():
     router = solara.use_router()
-    token, seat = solara.use_memo(
-        lambda: SEATS.take(
-            _seat_token(router.search), _browser(), lambda: Seat(os.environ.get(ENV_SCENARIO))
-        ),
-        [],
-    )
+
+    def take():
+        token, seat = SEATS.take(
+            _seat_token(router.search),
+            _browser(),
+            lambda: Seat(os.environ.get(ENV_SCENARIO), room=ROOM),
+        )
+        seat.sync()  # a late joiner (or a reload) starts from the room's current setup
+        return token, seat
+
+    token, seat = solara.use_memo(take, [])
     session = seat.run
     lang = solara.use_reactive(seat.lang)
     import reacton.core
@@ -1191,6 +1236,29 @@ def Participant():
         return lambda: SEATS.release(token)
 
     solara.use_effect(release, [])
+
+    def follow_room():
+        """Re-read the room after the facilitator changes it (in a short thread of this page's
+        own kernel: the facilitator's handler does not render anyone's page)."""
+        context = _kernel_context()
+        shown = [_room_view(seat)]
+
+        def refresh():
+            with context if context is not None else contextlib.nullcontext():
+                changed = seat.sync()
+                view = _room_view(seat)
+                if changed or view != shown[0]:
+                    shown[0] = view
+                    for counter in (inputs, ticks, play_ver):
+                        counter.bump()
+
+        def changed():
+            if not seat.closed:
+                threading.Thread(target=refresh, name=ROOM_THREAD, daemon=True).start()
+
+        return ROOM.listen(changed)
+
+    solara.use_effect(follow_room, [])
 
     def set_lang(code):
         seat.lang = code
@@ -1246,9 +1314,12 @@ def Participant():
 
     with solara.Column(style="padding: 8px 20px 20px 20px", gap="6px", classes=["gpps-page"]):
         Header(session, seat, lang.value, set_lang, inputs, ticks)
+        RoomNote(seat, lang.value, inputs)
         with solara.Columns([1, 3], gutters_dense=True):
             with solara.Column():
-                Controls(session, lang.value, inputs, ticks, playing, tab.value == PLAY_TAB)
+                Controls(
+                    session, lang.value, inputs, ticks, playing, tab.value == PLAY_TAB, seat=seat
+                )
             with solara.Column(style="min-width: 0"):
                 with solara.lab.Tabs(value=tab, lazy=True):
                     with solara.lab.Tab(tr("tab_run", lang.value)):
@@ -1287,6 +1358,12 @@ def Header(
 ):
     inputs.value  # noqa: B018
     ticks.value  # noqa: B018
+
+    @guard(session, inputs, ticks)
+    def set_name(raw):
+        seat.set_name(raw)
+        seat.sync()  # a name on a group's list joins that group
+
     with solara.Row(style="align-items: center; justify-content: space-between; flex-wrap: wrap"):
         with solara.Column(gap="0px"):
             Text(tr("title", lang), "gpps-h2")
@@ -1297,7 +1374,7 @@ def Header(
                     TextInput(
                         tr("your_name", lang),
                         value=seat.name,
-                        on_value=seat.set_name,
+                        on_value=set_name,
                         classes=["gpps-name"],
                     )
             LanguageButtons(lang, set_lang)
@@ -1305,43 +1382,476 @@ def Header(
         solara.Error(message(session.notice, lang))
 
 
+def _kernel_context():
+    """The current page's Solara kernel context (``None`` outside a server)."""
+    import sys
+
+    if "solara.server.kernel_context" not in sys.modules:
+        return None
+    from solara.server import kernel_context
+
+    try:
+        return kernel_context.get_current_context()
+    except Exception:
+        return None
+
+
+def _room_view(seat: Seat) -> tuple:
+    """What a participant's page shows of the room (it re-renders when this changes)."""
+    return (seat.locked, seat.adopted, seat.group)
+
+
+def setup_text(setup: Setup, lang: str) -> dict:
+    """A setup's scenario, regime and seed as the pages show them."""
+    text = {
+        "scenario": scenario_label(setup.scenario_ref, lang),
+        "regime": regime_label(setup.regime, lang),
+        "seed": setup.seed,
+    }
+    if setup.edits:
+        text["regime"] += "; " + tr("room_edits", lang, n=len(setup.edits))
+    return text
+
+
+@solara.component
+def RoomNote(seat: Seat, lang: str, inputs: Counter):
+    """What the facilitator set for this participant, and whether the settings are locked."""
+    inputs.value  # noqa: B018
+    got = seat.setup()
+    if got is not None:
+        setup, target = got
+        key = "room_setup_group" if target else "room_setup_all"
+        solara.Info(
+            tr(key, lang, group=target or "", **setup_text(setup, lang)),
+            dense=True,
+            classes=["gpps-room-setup"],
+        )
+    if seat.locked:
+        solara.Warning(tr("locked_note", lang), dense=True, classes=["gpps-locked"])
+
+
 #: Seconds between two looks at the room on the facilitator's page.
 FACILITATOR_SECONDS = 2.0
+
+
+def _token_ok(given, env: str) -> bool:
+    """Whether ``given`` is the token in environment variable ``env`` (compared in constant
+    time, as bytes: any text a browser sends is only ever unequal)."""
+    import hmac
+
+    expected = os.environ.get(env)
+    if not expected or not isinstance(given, str):
+        return False
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
 def facilitator_allowed(given: str | None) -> bool:
     """Whether ``given`` is the facilitator's secret token (none is set without
     ``--facilitator``)."""
-    import hmac
-
-    expected = os.environ.get(ENV_FACILITATOR)
-    return bool(expected) and isinstance(given, str) and hmac.compare_digest(given, expected)
+    return _token_ok(given, ENV_FACILITATOR)
 
 
-@solara.component
-def Facilitator(given: str | None):
-    """Every participant's session: name, scenario, regime, month and headline outcomes so
-    far, looked at again every ``FACILITATOR_SECONDS``. Only with the secret token."""
-    lang = solara.use_reactive("en")
+def projector_allowed(given: str | None) -> bool:
+    """Whether ``given`` is the projector's token (none is set without ``--facilitator``)."""
+    return _token_ok(given, ENV_PROJECTOR)
+
+
+def use_looks() -> int:
+    """A counter that goes up every ``FACILITATOR_SECONDS`` while the page is open (one thread
+    per facilitator's or projector's page)."""
     looks = solara.use_reactive(0)
 
     def look_again(cancel: threading.Event):
         while not cancel.wait(FACILITATOR_SECONDS):
             looks.set(looks.value + 1)
 
+    solara.use_thread(look_again, dependencies=[], intrusive_cancel=False)
+    return looks.value
+
+
+#: Tabs of the facilitator's page.
+ROOM_TAB, SETUP_TAB, DEBRIEF_TAB = 0, 1, 2
+
+
+@solara.component
+def Facilitator(given: str | None):
+    """The facilitator's page, only with the secret token: the room (every participant's
+    session and their groups), the setup pushed to everyone or a group with the lock and the
+    reset, and the debrief; a link to the projector's page."""
+    from solara.alias import rv
+
+    lang = solara.use_reactive("en")
     allowed = facilitator_allowed(given)
-    solara.use_thread(look_again, dependencies=[allowed], intrusive_cancel=False)
-    looks.value  # noqa: B018
+    tab = solara.use_reactive(ROOM_TAB)
     with solara.Column(style="padding: 8px 20px 20px 20px", gap="6px", classes=["gpps-page"]):
         with solara.Row(
             style="align-items: center; justify-content: space-between; flex-wrap: wrap"
         ):
             Text(tr("room_title", lang.value), "gpps-h2")
-            LanguageButtons(lang.value, lang.set)
+            with solara.Row(gap="16px", style="align-items: center"):
+                projector = os.environ.get(ENV_PROJECTOR)
+                if allowed and projector:
+                    rv.Html(
+                        tag="a",
+                        attributes={
+                            "href": f"?{PROJECTOR_KEY}={projector}",
+                            "target": "_blank",
+                            "rel": "noopener",
+                        },
+                        children=[tr("projector_link", lang.value)],
+                        class_="gpps-projector-link",
+                    )
+                LanguageButtons(lang.value, lang.set)
         if not allowed:
             solara.Error(tr("room_refused", lang.value), classes=["gpps-room-refused"])
             return
-        rows = room_rows(SEATS)
-        Text(tr("room_intro", lang.value, n=len(rows)), "gpps-intro gpps-room-count")
-        if rows:
-            Table(tables.room_frame(rows, lang.value), lang.value, classes=["gpps-room"])
+        with solara.lab.Tabs(value=tab, lazy=True):
+            with solara.lab.Tab(tr("fac_tab_room", lang.value)):
+                RoomTab(lang.value)
+            with solara.lab.Tab(tr("fac_tab_setup", lang.value)):
+                SetupTab(lang.value)
+            with solara.lab.Tab(tr("fac_tab_debrief", lang.value)):
+                DebriefTab(lang.value)
+
+
+@solara.component
+def RoomTab(lang: str):
+    """Every participant's session, looked at again every ``FACILITATOR_SECONDS``, and the
+    groups."""
+    use_looks()
+    rows = room_rows(SEATS)
+    Text(tr("room_intro", lang, n=len(rows)), "gpps-intro gpps-room-count")
+    if rows:
+        Table(tables.room_frame(rows, lang), lang, classes=["gpps-room"])
+    Groups(lang)
+
+
+@solara.component
+def Groups(lang: str):
+    """Each seat's group (buttons), a split of the room into A and B, and lists of names."""
+    from solara.alias import rv
+
+    changed = solara.use_reactive(0)
+
+    seats = [(t, s) for t, s, _ in SEATS.seats() if not s.closed]
+
+    def put_all(groups: dict):
+        ROOM.assign_many(groups)
+        for _, seat, _ in SEATS.seats():
+            seat.sync()
+        changed.set(changed.value + 1)
+
+    def put(token, group):
+        put_all({token: group})
+
+    def split():
+        put_all({token: GROUPS[i % len(GROUPS)] for i, (token, _) in enumerate(seats)})
+
+    def listed(group):
+        def set_names(text):
+            ROOM.set_names(group, text)
+            for _, seat, _ in SEATS.seats():
+                seat.sync()
+            changed.set(changed.value + 1)
+
+        return set_names
+
+    Text(tr("groups_title", lang), "gpps-h3")
+    Text(tr("groups_intro", lang), "gpps-hint")
+    with solara.Row(gap="12px", style="align-items: flex-start; flex-wrap: wrap"):
+        for group in GROUPS:
+            with solara.Div(style="width: 340px"):
+                TextInput(
+                    tr("names_of", lang, group=group),
+                    value=ROOM.names(group),
+                    on_value=listed(group),
+                    classes=[f"gpps-names-{group}"],
+                )
+        solara.Button(tr("split", lang), on_click=split, outlined=True, classes=["gpps-split"])
+    rows = []
+    for token, seat in seats:
+        current = ROOM.group_of(token, seat.name)
+        buttons = [
+            solara.Button(
+                tr("group_none", lang) if g is None else g,
+                on_click=lambda token=token, g=g: put(token, g),
+                outlined=current != g,
+                color="primary",
+                small=True,
+                classes=[f"gpps-put-{g or 'none'}"],
+            )
+            for g in (None, *GROUPS)
+        ]
+        rows.append(
+            rv.Html(
+                tag="tr",
+                children=[
+                    rv.Html(tag="td", children=[seat.name or tr("no_name", lang)]),
+                    rv.Html(tag="td", children=buttons),
+                ],
+            )
+        )
+    if rows:
+        rv.Html(tag="table", class_="gpps-seat-groups", children=rows)
+
+
+def _target_label(target: str | None, lang: str) -> str:
+    return tr("target_all", lang) if target is None else tr("group_name", lang, group=target)
+
+
+@solara.component
+def SetupTab(lang: str):
+    """The setup to push (the participant's inputs, without a clock), whom to push it to,
+    the lock and the reset, and what everyone has now."""
+    import reacton.core
+
+    def start():
+        pushed = ROOM.pushed()
+        session = RunSession(os.environ.get(ENV_SCENARIO))
+        if None in pushed:
+            session.adopt(pushed[None])
+        return session
+
+    session = solara.use_memo(start, [])
+    solara.use_effect(lambda: session.close, [])
+    render = reacton.core.get_render_context(required=False)
+    inputs = Counter(solara.use_reactive(0), render)
+    ticks = Counter(solara.use_reactive(0), render)
+    status = Counter(solara.use_reactive(0), render)
+    playing = solara.use_reactive(False)
+    targets: list[str | None] = [None, *GROUPS]
+    target_labels = [_target_label(t, lang) for t in targets]
+    target = solara.use_reactive(None)
+    status.value  # noqa: B018
+    inputs.value  # noqa: B018
+    act = guard(session, status, inputs)
+
+    def everyone_follows():
+        for _, seat, _ in SEATS.seats():
+            seat.sync()
+
+    @act
+    def push():
+        if not session.check.ok:
+            session.notice = ("fix_inputs", {})
+            return
+        ROOM.push(Setup.of(session), target.value)
+        everyone_follows()
+
+    @act
+    def lock(on: bool):
+        ROOM.lock(on, target.value)
+
+    @act
+    def reset():
+        ROOM.reset(target.value)
+        everyone_follows()
+
+    Text(tr("setup_intro", lang), "gpps-intro")
+    with solara.Columns([1, 2], gutters_dense=True):
+        with solara.Column():
+            Controls(session, lang, inputs, ticks, playing, False, setup_only=True)
+        with solara.Column(style="min-width: 0"):
+            if session.check.ok:
+                Text(
+                    tr("setup_now", lang, **setup_text(Setup.of(session), lang)),
+                    "gpps-h4 gpps-setup-now",
+                )
+            else:
+                solara.Warning(tr("fix_inputs", lang), dense=True)
+            with solara.Div(style="width: 240px"):
+                solara.Select(
+                    tr("target", lang),
+                    values=target_labels,
+                    value=_target_label(target.value, lang),
+                    on_value=lambda t: (
+                        target.set(targets[target_labels.index(t)])
+                        if controls.offered(t, target_labels)
+                        else None
+                    ),
+                    classes=["gpps-target"],
+                )
+            with solara.Row(gap="8px", style="flex-wrap: wrap"):
+                solara.Button(
+                    tr("push", lang),
+                    on_click=push,
+                    color="primary",
+                    disabled=not session.check.ok,
+                    classes=["gpps-push"],
+                )
+                solara.Button(
+                    tr("lock", lang),
+                    on_click=lambda: lock(True),
+                    outlined=True,
+                    classes=["gpps-lock"],
+                )
+                solara.Button(
+                    tr("unlock", lang),
+                    on_click=lambda: lock(False),
+                    outlined=True,
+                    classes=["gpps-unlock"],
+                )
+                solara.Button(
+                    tr("reset_all", lang),
+                    on_click=reset,
+                    outlined=True,
+                    classes=["gpps-reset-all"],
+                )
+            if session.notice is not None:
+                solara.Error(message(session.notice, lang))
+            RoomStatus(lang, status.value)
+
+
+@solara.component
+def RoomStatus(lang: str, version: int = 0):
+    """What was pushed to whom, and who is locked."""
+    pushed = ROOM.pushed()
+    lines = [
+        tr("pushed_to", lang, target=_target_label(t, lang), **setup_text(setup, lang))
+        for t, setup in sorted(pushed.items(), key=lambda x: (x[0] is not None, x[0] or ""))
+    ]
+    locked = [t for t in (None, *GROUPS) if ROOM.locked(t)]
+    if len(locked) == 1 + len(GROUPS):
+        locked = [None]  # everyone: no need to name each group
+    with solara.Column(gap="2px", classes=["gpps-room-status"]):
+        for line in lines or [tr("pushed_none", lang)]:
+            solara.Div(children=[line], classes=["gpps-pushed"])
+        if locked:
+            targets = ("、" if lang == "zh" else ", ").join(_target_label(t, lang) for t in locked)
+            solara.Div(
+                children=[tr("locked_for", lang, targets=targets)], classes=["gpps-locked-for"]
+            )
+        else:
+            solara.Div(children=[tr("unlocked_all", lang)], classes=["gpps-locked-for"])
+
+
+@solara.component
+def DebriefTab(lang: str):
+    """Every participant's game against the rule, the room's regimes against outcomes with a
+    chart per outcome, and the CSV."""
+    use_looks()
+    rows = debrief_rows(SEATS)
+    Text(tr("debrief_intro", lang), "gpps-intro")
+    with solara.Row(gap="8px", style="align-items: center; flex-wrap: wrap"):
+        solara.Text(tr("downloads", lang) + ":")
+        solara.FileDownload(
+            lambda: tables.debrief_csv(debrief_rows(SEATS)),
+            filename="gpps_debrief.csv",
+            label=tr("download_debrief_csv", lang),
+            mime_type="text/csv",
+        )
+    Text(tr("debrief_games", lang), "gpps-h4")
+    Table(tables.debrief_frame(rows, lang), lang, classes=["gpps-debrief"])
+    RoomCharts(rows, lang, "against_rule", metrics.HEADLINE)
+    Text(tr("debrief_regimes", lang), "gpps-h4")
+    Table(tables.regime_frame(rows, lang), lang, classes=["gpps-debrief-regimes"])
+    RoomCharts(rows, lang, "by_regime", metrics.HEADLINE)
+
+
+def RoomCharts(rows: list[dict], lang: str, kind: str, outcomes, font: int = 10, height=200):
+    """The room's outcomes as charts: ``against_rule`` (finished games: the participants and
+    the rule) or ``by_regime`` (every run at its month), or a line saying there is nothing
+    to draw yet."""
+    import math
+
+    if kind == "against_rule":
+        ready = any(r["game"] == "finished" for r in rows)
+        groups = charts.against_rule
+    else:
+        ready = any(r["month"] > 0 and any(math.isfinite(r[n]) for n in outcomes) for r in rows)
+        groups = charts.by_regime
+    Text(tr(f"debrief_{kind}", lang), "gpps-h4")
+    if not ready:
+        Text(tr("no_games" if kind == "against_rule" else "no_runs", lang), "gpps-hint")
+        return
+    cards = "gpps-projector-cards" if font > 10 else "gpps-cards"
+    with solara.Div(classes=[cards, f"gpps-room-plot-{kind}"]):
+        for name in outcomes:
+            option = charts.spread_chart(groups(rows, name, lang), name, lang, font=font)
+            OutcomeCard(name, option, lang, height=height)
+
+
+#: Outcomes the projector shows (a subset of ``metrics.HEADLINE``).
+PROJECTOR_OUTCOMES = (
+    "qa_hours_per_10k_yuan",
+    "need_met_share",
+    "quality_mean",
+    "provider_gov_share_mean",
+)
+
+
+def beat_the_rule(rows: list[dict], name: str) -> tuple[int, int]:
+    """(players whose finished game did better than the rule on ``name``, finished games)."""
+    import math
+
+    better = metrics.BY_NAME[name].better
+    done = [r for r in rows if r["game"] == "finished"]
+    k = 0
+    for r in done:
+        a, b = r.get(f"you_{name}", math.nan), r.get(f"rule_{name}", math.nan)
+        if math.isfinite(a) and math.isfinite(b):
+            k += (a > b) if better == "higher" else (a < b) if better == "lower" else 0
+    return k, len(done)
+
+
+@solara.component
+def Projector(given: str | None):
+    """The room's summary in large type for the wall: how many participants, what was set,
+    the regimes the room runs, how many games beat the rule, and the room's outcomes by
+    regime. No names, no tokens: only with the projector's token."""
+    lang = solara.use_reactive("en")
+    allowed = projector_allowed(given)
+    with solara.Column(
+        style="padding: 8px 24px 24px 24px", gap="12px", classes=["gpps-page", "gpps-projector"]
+    ):
+        with solara.Row(
+            style="align-items: center; justify-content: space-between; flex-wrap: wrap"
+        ):
+            Text(tr("projector_title", lang.value), "gpps-h2")
+            LanguageButtons(lang.value, lang.set)
+        if not allowed:
+            solara.Error(tr("projector_refused", lang.value), classes=["gpps-projector-refused"])
+            return
+        ProjectorBody(lang.value)
+
+
+@solara.component
+def ProjectorBody(lang: str):
+    use_looks()
+    rows = [r for r in debrief_rows(SEATS)]
+    people = sum(1 for r in rows if r["open"])
+    finished = sum(1 for r in rows if r["game"] == "finished")
+    pushed = ROOM.pushed()
+    with solara.Div(classes=["gpps-big"]):
+        for number, label, cls in (
+            (people, tr("projector_people", lang), "gpps-projector-people"),
+            (finished, tr("projector_games", lang), "gpps-projector-games"),
+        ):
+            with solara.Div(classes=[cls]):
+                solara.Div(children=[str(number)], classes=["gpps-big-number"])
+                solara.Div(children=[label])
+    if pushed:
+        setups = "; ".join(
+            tr("pushed_to", lang, target=_target_label(t, lang), **setup_text(s, lang))
+            for t, s in sorted(pushed.items(), key=lambda x: (x[0] is not None, x[0] or ""))
+        )
+        Text(tr("projector_now", lang, setups=setups), "gpps-projector-now")
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["regime"]] = counts.get(r["regime"], 0) + 1
+    Text(tr("projector_regimes", lang), "gpps-h3")
+    with solara.Column(gap="2px", classes=["gpps-projector-regimes"]):
+        for regime, n in sorted(counts.items(), key=lambda x: -x[1]):
+            label = " + ".join(regime_label(x, lang) for x in regime.split("+") if x)
+            solara.Div(children=[f"{label}: {n}"])
+    if finished:
+        with solara.Column(gap="2px", classes=["gpps-projector-beat"]):
+            for name in PROJECTOR_OUTCOMES:
+                k, n = beat_the_rule(rows, name)
+                solara.Div(
+                    children=[
+                        tr("projector_beat", lang, outcome=outcome_label(name, lang), k=k, n=n)
+                    ]
+                )
+    for kind in ("against_rule", "by_regime"):
+        RoomCharts(rows, lang, kind, PROJECTOR_OUTCOMES, font=16, height=240)

@@ -535,3 +535,73 @@ def compare_chart(rows: list[dict], name: str, lang: str) -> dict:
             },
         ],
     }
+
+
+# -- the room (the facilitator's debrief and the projector) --
+def _short_regimes(regime: str, lang: str) -> str:
+    return " + ".join(regime_label(x, lang).split(" (")[0] for x in regime.split("+") if x)
+
+
+def by_regime(rows: list[dict], name: str, lang: str) -> list[tuple[str, list[float]]]:
+    """Each regime the room runs, with the value of ``name`` of each run (at its month)."""
+    regimes = list(dict.fromkeys(r["regime"] for r in rows))
+    return [
+        (
+            _short_regimes(reg, lang),
+            [r[name] for r in rows if r["regime"] == reg and math.isfinite(r[name])],
+        )
+        for reg in regimes
+    ]
+
+
+def against_rule(rows: list[dict], name: str, lang: str) -> list[tuple[str, list[float]]]:
+    """The finished games of "Play the buyer": the participants' values of ``name`` and the
+    automatic rule's under the same seeds."""
+    done = [r for r in rows if r.get("game") == "finished"]
+    out = []
+    for key, label in (("you", "room_players"), ("rule", "col_rule")):
+        values = [r.get(f"{key}_{name}", math.nan) for r in done]
+        out.append((tr(label, lang), [v for v in values if math.isfinite(v)]))
+    return out
+
+
+def spread_chart(groups: list[tuple[str, list[float]]], name: str, lang: str, font: int = 10):
+    """One outcome across the room: a row per group (a regime, or the players and the rule),
+    each value as a dot (no name: the projector shows this chart) and their mean as a bar.
+    ``font``: the axis labels' size (larger on the projector)."""
+    bars, dots = [], []
+    for i, (_, values) in enumerate(groups):
+        colour = REGIME_COLOURS[i % len(REGIME_COLOURS)]
+        mean = rounded(sum(values) / len(values)) if values else None
+        bars.append({"value": mean, "itemStyle": {"color": colour, "opacity": 0.45}})
+        dots.extend([rounded(v), i] for v in values)
+    low, high = y_range(name, [v for _, values in groups for v in values])
+    return {
+        "animation": False,
+        "textStyle": {"fontFamily": "sans-serif"},
+        "grid": {"left": 6, "right": 16, "top": 8, "bottom": 4, "containLabel": True},
+        "tooltip": {"trigger": "item", "confine": True},
+        "xAxis": {
+            "type": "value",
+            "min": low,
+            "max": high,
+            "splitNumber": 4,
+            "axisLabel": {"fontSize": font},
+        },
+        "yAxis": {
+            "type": "category",
+            "data": [label for label, _ in groups],
+            "inverse": True,
+            "axisLabel": {"fontSize": font},
+        },
+        "series": [
+            {"type": "bar", "name": tr("room_mean", lang), "data": bars, "barWidth": "55%"},
+            {
+                "type": "scatter",
+                "name": tr("room_runs", lang),
+                "data": dots,
+                "symbolSize": max(8, font - 2),
+                "itemStyle": {"color": "#222", "opacity": 0.8},
+            },
+        ],
+    }

@@ -283,6 +283,132 @@ TEXT: dict[str, tuple[str, str]] = {
     "tab_open": ("open", "打开"),
     "tab_gone": ("gone (kept a few minutes)", "已关闭（保留几分钟）"),
     "no_name": ("(no name)", "（未填名字）"),
+    "col_group": ("Group", "分组"),
+    "group_name": ("Group {group}", "{group} 组"),
+    "no_group": ("no group", "未分组"),
+    "col_seed": ("Seed", "随机种子"),
+    # the room: what the facilitator sets, as a participant sees it
+    "msg_locked": (
+        "The facilitator has locked the settings for this round; nothing changed.",
+        "主持人已锁定本轮设置；未作任何更改。",
+    ),
+    "locked_note": (
+        "Settings locked by the facilitator for this round: you can still step, play and "
+        "play the buyer.",
+        "本轮设置已被主持人锁定：你仍可单步、运行和扮演购买主体。",
+    ),
+    "room_setup_all": (
+        "Set by the facilitator for everyone: {scenario}, {regime}, seed {seed}.",
+        "主持人为全体设定：{scenario}，{regime}，随机种子 {seed}。",
+    ),
+    "room_setup_group": (
+        "Set by the facilitator for group {group}: {scenario}, {regime}, seed {seed}.",
+        "主持人为 {group} 组设定：{scenario}，{regime}，随机种子 {seed}。",
+    ),
+    "room_edits": ("{n} parameter(s) changed", "{n} 个参数已调整"),
+    # the facilitator's tabs
+    "fac_tab_room": ("Room", "全场"),
+    "fac_tab_setup": ("Setup and rounds", "设定与轮次"),
+    "fac_tab_debrief": ("Debrief", "复盘"),
+    "projector_link": ("Projector view (opens in a new tab)", "投影视图（在新标签页打开）"),
+    # setup and rounds
+    "setup_intro": (
+        "Choose the scenario, purchase regime, parameters and seed below, then push them to "
+        "everyone or to a group: their runs start again from month 0 with this setup, and a "
+        "participant who joins later starts from it too. Lock the settings during a round so "
+        "that nobody changes them; reset the runs to start a round again.",
+        "在下方选择情景、购买模式、参数和随机种子，然后推送给全体或某一组："
+        "他们的运行将按此设定从第 0 月重新开始，之后加入的参与者也从此设定开始。"
+        "本轮进行中可锁定设置，防止参与者更改；"
+        "重置运行即可重新开始一轮。",
+    ),
+    "setup_now": (
+        "This setup: {scenario}, {regime}, seed {seed}",
+        "当前设定：{scenario}，{regime}，随机种子 {seed}",
+    ),
+    "target": ("For", "对象"),
+    "target_all": ("Everyone", "全体"),
+    "push": ("Push this setup", "推送此设定"),
+    "lock": ("Lock settings", "锁定设置"),
+    "unlock": ("Unlock settings", "解除锁定"),
+    "reset_all": ("Reset runs (and end games)", "重置运行（并结束游戏）"),
+    "pushed_none": (
+        "Nothing pushed yet: every participant starts from the server's scenario.",
+        "尚未推送：每位参与者从服务器的默认情景开始。",
+    ),
+    "pushed_to": (
+        "{target}: {scenario}, {regime}, seed {seed}",
+        "{target}：{scenario}，{regime}，随机种子 {seed}",
+    ),
+    "locked_for": ("Locked: {targets}", "已锁定：{targets}"),
+    "unlocked_all": ("Settings unlocked", "设置未锁定"),
+    "groups_title": ("Groups", "分组"),
+    "groups_intro": (
+        "Put each seat in a group, or list the names of a group: a participant who types a "
+        "listed name joins that group and gets its setup.",
+        "为每个席位指定分组，或列出某组的名字：参与者填写列表中的名字后即加入该组并获得该组的设定。",
+    ),
+    "split": ("Split the room into A and B", "将全场分为 A、B 两组"),
+    "names_of": (
+        "Names in group {group}, separated by commas",
+        "{group} 组名单（用逗号分隔）",
+    ),
+    "group_none": ("none", "无"),
+    # debrief
+    "debrief_intro": (
+        "Each participant's game against the automatic rule under the same seed, and the "
+        "regimes the room ran against their outcomes. Looked at again every two seconds.",
+        "每位参与者在相同随机种子下与自动规则的对局结果，以及全场所用购买模式与其结果的对照。"
+        "每两秒刷新一次。",
+    ),
+    "debrief_games": (
+        "Play the buyer: your outcome / the automatic rule's",
+        "扮演购买主体：你的结果 / 自动规则的结果",
+    ),
+    "debrief_regimes": (
+        "Regimes and outcomes (each run at its own month: compare runs at the same month)",
+        "购买模式与结果（各运行处于各自月份：请在相同月份比较）",
+    ),
+    "download_debrief_csv": ("Debrief (CSV)", "复盘数据（CSV）"),
+    "col_game": ("Play the buyer", "扮演购买主体"),
+    "game_none": ("not played", "未参与"),
+    "game_playing": ("playing: month {n} of {total}", "进行中：第 {n} 月（共 {total} 月）"),
+    "game_finished": (
+        "finished: {n} decisions, {same} as the rule would",
+        "已结束：{n} 项决定，其中 {same} 项与规则相同",
+    ),
+    "col_runs": ("Runs", "运行数"),
+    "col_months": ("Months reached", "已运行月数"),
+    "room_mean": ("mean", "均值"),
+    "room_runs": ("one participant", "一位参与者"),
+    "room_players": ("Participants", "参与者"),
+    "debrief_against_rule": (
+        "Finished games: the participants' outcomes and the automatic rule's (same seeds)",
+        "已结束的游戏：参与者的结果与自动规则的结果（相同随机种子）",
+    ),
+    "debrief_by_regime": (
+        "Runs by regime, each at its own month",
+        "按购买模式划分的运行（各自所处月份）",
+    ),
+    "no_games": ("No game finished yet.", "尚无已结束的游戏。"),
+    "no_runs": (
+        "No run has a month yet: the charts fill as participants step.",
+        "尚无已运行的月份：参与者推进后图表将显示。",
+    ),
+    # the projector
+    "projector_title": ("The room", "工作坊全场"),
+    "projector_refused": (
+        "This page needs the projector's address, with its token.",
+        "此页面需要投影视图的地址（含令牌）。",
+    ),
+    "projector_people": ("participants", "位参与者"),
+    "projector_games": ("games finished", "局游戏已结束"),
+    "projector_now": ("Now: {setups}", "当前：{setups}"),
+    "projector_regimes": ("Regimes the room runs", "全场所用购买模式"),
+    "projector_beat": (
+        "{outcome}: {k} of {n} players did better than the rule",
+        "{outcome}：{n} 位中有 {k} 位优于自动规则",
+    ),
     "run_clock_hidden": (
         "This game has its own clock (below); Reset, Step and Play drive the Outcomes view.",
         "本游戏有自己的时钟（见下方）；“重置”“单步”“运行”用于“结果”页面。",

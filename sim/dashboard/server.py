@@ -128,6 +128,24 @@ def addresses(host: str, port: int) -> list[str]:
     return out
 
 
+def lan_first(shown: list[str]) -> list[str]:
+    """``shown`` with the addresses other laptops are most likely to reach first: numeric
+    IPv4 addresses outside loopback (a machine's name often does not resolve on a workshop's
+    network), then names, then loopback."""
+
+    def rank(address: str) -> int:
+        host = address.split("//", 1)[-1].rsplit(":", 1)[0].strip("[]")
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            return 2 if is_loopback(host) else 1
+        if ip.is_loopback:
+            return 3
+        return 0 if ip.version == 4 else 1
+
+    return sorted(shown, key=rank)
+
+
 def origins(host: str, port: int) -> frozenset[str]:
     """Allowed ``Origin`` header values (a browser omits the default port 80)."""
     out = set()
@@ -193,12 +211,23 @@ class OriginGuard:
 ENV_FACILITATOR = "GPPS_DASHBOARD_FACILITATOR"
 #: The query key that asks for the facilitator's page (its value: the secret token).
 FACILITATOR_KEY = "facilitator"
+#: Environment variable holding the projector's token (set by ``--facilitator``): the
+#: projector's page shows the room's summary, no name and nothing secret, so its address can
+#: be seen on the wall; it opens nothing else.
+ENV_PROJECTOR = "GPPS_DASHBOARD_PROJECTOR"
+#: The query key that asks for the projector's page (its value: the projector's token).
+PROJECTOR_KEY = "projector"
 
 
 def facilitator_url(address: str, token: str) -> str:
     """The facilitator's address: the page's address asking for the facilitator's page with
     the secret token."""
     return f"{address}?{FACILITATOR_KEY}={token}"
+
+
+def projector_url(address: str, token: str) -> str:
+    """The projector's address (its own token: it opens only the room's summary)."""
+    return f"{address}?{PROJECTOR_KEY}={token}"
 
 
 def configure(scenario: str | None, host: str, port: int, facilitator: bool = False) -> str | None:
@@ -211,8 +240,10 @@ def configure(scenario: str | None, host: str, port: int, facilitator: bool = Fa
     token = secrets.token_urlsafe(18) if facilitator else None
     if token:
         os.environ[ENV_FACILITATOR] = token
+        os.environ[ENV_PROJECTOR] = secrets.token_urlsafe(12)
     else:
         os.environ.pop(ENV_FACILITATOR, None)
+        os.environ.pop(ENV_PROJECTOR, None)
     os.environ["SOLARA_APP"] = APP
     os.environ["SERVER_NAME"] = host
     os.environ["SERVER_PORT"] = str(port)
@@ -261,12 +292,19 @@ def serve(
         async def startup(self, sockets=None):
             await super().startup(sockets=sockets)
             if self.started:
-                first = shown[0] if is_wildcard(host) and shown else address
+                first = lan_first(shown)[0] if is_wildcard(host) and shown else address
                 print(f"gpps dashboard: {first}  (Ctrl+C stops it)", flush=True)
                 if token:
                     print(
                         f"gpps dashboard: facilitator: {facilitator_url(first, token)}  "
-                        "(keep it to yourself: it shows every participant's session)",
+                        "(keep it to yourself: it shows every participant's session and sets "
+                        "the room)",
+                        flush=True,
+                    )
+                    print(
+                        "gpps dashboard: projector: "
+                        f"{projector_url(first, os.environ[ENV_PROJECTOR])}  "
+                        "(the room's summary for the wall: no names)",
                         flush=True,
                     )
                 if not is_loopback(host):

@@ -96,6 +96,8 @@ class RunSession:
         self.model: GppsModel | None = None
         self.built_from: tuple | None = None
         self.version = 0
+        #: whether the facilitator has locked the inputs (a seat in a room sets it)
+        self.locked: Callable[[], bool] = lambda: False
         self._base: dict[tuple, Scenario | InputError] = {}
         self.check = controls.validate(self.scenario_ref, None, {}, self.seed_raw)
         if not self.check.ok and self.scenario_ref != DEFAULT_SCENARIO:
@@ -155,8 +157,18 @@ class RunSession:
             self._build()
         self.version += 1
 
+    def _refused(self) -> bool:
+        """Whether the inputs are locked by the facilitator (then say so, change nothing)."""
+        if self.locked():
+            self.notice = ("msg_locked", {})
+            self.version += 1
+            return True
+        return False
+
     def set_scenario(self, ref: str) -> None:
         with self.lock:
+            if self._refused():
+                return
             if ref != self.scenario_ref:
                 self.scenario_ref = ref
                 self.edits = {}
@@ -164,11 +176,15 @@ class RunSession:
 
     def set_regime(self, regime: str | None) -> None:
         with self.lock:
+            if self._refused():
+                return
             self.regime = regime or None
             self._changed()
 
     def set_param(self, name: str, raw: Any) -> None:
         with self.lock:
+            if self._refused():
+                return
             base = self.base()
             value, msg = controls.parse(name, raw) if name in PARAMS else (None, True)
             if base is not None and msg is None and _same(base.params.get(name), value):
@@ -179,14 +195,38 @@ class RunSession:
 
     def set_seed(self, raw: Any) -> None:
         with self.lock:
+            if self._refused():
+                return
             self.seed_raw = raw
             self._changed()
 
     def restore(self) -> None:
         """Back to the scenario's values (the regime and seed stay)."""
         with self.lock:
+            if self._refused():
+                return
             self.edits = {}
             self._changed()
+
+    def adopt(self, setup) -> bool:
+        """Take the facilitator's ``setup`` (a ``room.Setup``) and rebuild the model at month
+        0 (even when locked: the lock holds the participant's hands, not the facilitator's).
+        An invalid setup keeps the model and says why; returns whether it was adopted."""
+        with self.lock:
+            self.scenario_ref = setup.scenario_ref
+            self.regime = setup.regime
+            self.edits = dict(setup.edits)
+            self.seed_raw = str(setup.seed)
+            self.check = controls.validate(
+                self.scenario_ref, self.regime, self.edits, self.seed_raw
+            )
+            self.notice = None
+            self.version += 1
+            if not self.check.ok:
+                self.notice = self.check.general or next(iter(self.check.errors.values()), None)
+                return False
+            self._build()
+            return True
 
     # -- the model --------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -444,13 +484,67 @@ class Seat:
     The page keeps it in ``Seats`` under a token that the tab's address carries, so a reload
     finds it again."""
 
-    def __init__(self, scenario_ref: str | None = None):
+    def __init__(self, scenario_ref: str | None = None, room=None):
         self.run = RunSession(scenario_ref)
         self.play: PlaySession | None = None
         self.compare = CompareState()
         self.lang = "en"
         self.name = ""  # what the participant calls themself, for the facilitator
         self.closed = False
+        self.token: str | None = None  # set by ``Seats.take``
+        #: the facilitator's ``room.Room`` this seat follows (``None``: on its own)
+        self.room = room
+        self.adopted: tuple | None = None  # (target, stamp) of the setup last adopted
+        self.reset_seen = room.version if room is not None else 0  # earlier resets: not ours
+        self._sync = threading.Lock()
+        self.run.locked = lambda: self.locked
+
+    @property
+    def group(self) -> str | None:
+        """The seat's group in the room (by the facilitator's choice or its name's list)."""
+        return self.room.group_of(self.token, self.name) if self.room is not None else None
+
+    @property
+    def locked(self) -> bool:
+        """Whether the facilitator has locked this seat's settings."""
+        return self.room is not None and self.room.locked(self.group)
+
+    def setup(self):
+        """(the room's setup for this seat, to whom it was pushed), or ``None``."""
+        if self.room is None:
+            return None
+        group = self.group
+        got = self.room.setup_for(group)
+        return None if got is None else (got[0], self.room.target_of(group))
+
+    def sync(self) -> bool:
+        """Follow the room: adopt its setup for this seat's group if this seat has not
+        adopted that one yet, and reset if the facilitator reset this seat's group since it
+        last looked (a reset also ends a game). Returns whether anything changed."""
+        if self.room is None or self.closed:
+            return False
+        with self._sync:
+            group = self.group
+            got = self.room.setup_for(group)
+            reset = self.room.reset_stamp(group)
+            changed = False
+            if got is not None:
+                key = (self.room.target_of(group), got[1])
+                if key != self.adopted:
+                    self.adopted = key
+                    self.run.adopt(got[0])
+                    changed = True
+            if reset > self.reset_seen:
+                self.reset_seen = reset
+                if got is not None and not changed:
+                    self.run.adopt(got[0])
+                elif not changed:
+                    self.run.reset()
+                if self.play is not None:
+                    self.play.close()
+                    self.play = None
+                changed = True
+            return changed
 
     def set_name(self, raw) -> None:
         """The participant's name: text only, on one line, at most ``NAME_LENGTH`` characters
@@ -462,6 +556,8 @@ class Seat:
     def close(self) -> None:
         """Free the models (the run's, the game's and the comparison's results)."""
         self.closed = True
+        if self.room is not None and self.token is not None:
+            self.room.forget(self.token)
         self.run.close()
         if self.play is not None:
             self.play.close()
@@ -502,6 +598,7 @@ class Seats:
             if held is None or held[0] != owner or held[1].closed:
                 token = secrets.token_urlsafe(12)
                 held = (owner, make())
+                held[1].token = token
                 self._seats[token] = held
             timer = self._timers.pop(token, None)
             if timer is not None:
@@ -544,27 +641,78 @@ class Seats:
             return len(self._seats)
 
 
+def seat_row(seat: Seat, open_: bool, outcomes=None) -> dict | None:
+    """A seat for the facilitator: name, group, whether its tab is open, scenario, regime,
+    seed, month and the run's headline outcomes so far (plain values; the page formats
+    them); ``None`` once the seat is closed."""
+    run = seat.run
+    with run.lock:
+        if run.model is None:
+            return None
+        meta = run.meta()
+        summary = summary_of(run.model) if run.month else {}
+        row = {
+            "name": seat.name,
+            "group": seat.group or "",
+            "open": open_,
+            "scenario": meta["scenario"],
+            "regime": meta["regime"],
+            "seed": meta["seed"],
+            "month": run.month,
+            "months": run.total,
+            "playing_buyer": seat.play is not None and not seat.play.finished,
+        }
+    for name in outcomes or metrics.HEADLINE:
+        row[name] = summary.get(name, math.nan)
+    return row
+
+
 def room_rows(seats: Seats, outcomes=None) -> list[dict]:
-    """One row per seat for the facilitator: name, whether its tab is open, scenario, regime,
-    month and the run's headline outcomes so far (plain values; the page formats them)."""
+    """One row per seat (``seat_row``)."""
+    rows = (seat_row(seat, open_, outcomes) for _, seat, open_ in seats.seats())
+    return [r for r in rows if r is not None]
+
+
+def game_row(game: PlaySession | None, outcomes=None) -> dict:
+    """A seat's game for the debrief: its setup, how far it got, how often the participant
+    chose as the rule would have, and (once finished) each outcome for the participant and
+    for the automatic rule under the same seed (``PlaySession.results``)."""
+    names = list(outcomes or metrics.HEADLINE)
+    row: dict = {"game": "none" if game is None else "playing"}
+    if game is not None:
+        with game.lock:
+            row.update(
+                {
+                    "game_scenario": game.scenario.name,
+                    "game_regime": str(game.scenario.params.get("regime", "")),
+                    "game_buyer": game.buyer,
+                    "game_seed": game.seed,
+                    "game_month": game.month,
+                    "game_months": int(game.model.params["steps"]),
+                    "decisions": len(game.decisions),
+                    "as_the_rule": sum(d.choice == d.rule for d in game.decisions),
+                }
+            )
+            finished = game.finished
+        if finished:
+            row["game"] = "finished"
+            you, rule, _, _ = game.results()
+            for name in names:
+                row[f"you_{name}"] = you.get(name, math.nan)
+                row[f"rule_{name}"] = rule.get(name, math.nan)
+    return row
+
+
+def debrief_rows(seats: Seats, outcomes=None) -> list[dict]:
+    """One row per seat for the debrief: its run (``seat_row``) and its game (``game_row``).
+    No seat's token: these rows are shown and exported."""
     rows = []
     for _, seat, open_ in seats.seats():
-        run = seat.run
-        with run.lock:
-            if run.model is None:
-                continue
-            meta = run.meta()
-            summary = summary_of(run.model) if run.month else {}
-            row = {
-                "name": seat.name,
-                "open": open_,
-                "scenario": meta["scenario"],
-                "regime": meta["regime"],
-                "month": run.month,
-                "months": run.total,
-                "playing_buyer": seat.play is not None and not seat.play.finished,
-            }
-        for name in outcomes or metrics.HEADLINE:
-            row[name] = summary.get(name, math.nan)
+        game = seat.play
+        row = seat_row(seat, open_, outcomes)
+        if row is None:
+            continue
+        row.pop("playing_buyer", None)
+        row.update(game_row(game, outcomes))
         rows.append(row)
     return rows

@@ -23,7 +23,20 @@ def money(v) -> str:
     return f"{v:,.0f}"
 
 
+#: What a spreadsheet reads as the start of a formula: a text cell starting with one of
+#: these is written with a leading apostrophe (shown as text, never run).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(text: str) -> str:
+    """Text for a CSV cell that a spreadsheet shows as text, not as a formula (a name such as
+    ``=HYPERLINK(...)`` or ``@SUM(...)`` gets a leading apostrophe)."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def _csv_value(v):
+    if isinstance(v, str):
+        return safe_text(v)
     if isinstance(v, float):
         return repr(v) if math.isfinite(v) else ""
     if hasattr(v, "item"):
@@ -32,7 +45,8 @@ def _csv_value(v):
 
 
 def csv_bytes(rows: list[dict], columns: list[str] | None = None) -> bytes:
-    """Rows as UTF-8 CSV (NaN as an empty cell, floats written exactly)."""
+    """Rows as UTF-8 CSV (NaN as an empty cell, floats written exactly, text that a
+    spreadsheet would take for a formula with a leading apostrophe)."""
     columns = columns or (list(rows[0]) if rows else [])
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -190,6 +204,7 @@ def room_frame(rows: list[dict], lang: str, outcomes=None) -> pd.DataFrame:
         regimes = " + ".join(regime_label(x, lang) for x in r["regime"].split("+") if x)
         row = {
             tr("col_name", lang): r["name"] or tr("no_name", lang),
+            tr("col_group", lang): group_label(r.get("group"), lang),
             tr("col_tab", lang): tr("tab_open" if r["open"] else "tab_gone", lang),
             tr("scenario", lang): scenario_label(r["scenario"], lang),
             tr("col_regime", lang): regimes,
@@ -197,5 +212,108 @@ def room_frame(rows: list[dict], lang: str, outcomes=None) -> pd.DataFrame:
         }
         for name in outcomes or metrics.HEADLINE:
             row[outcome_label(name, lang)] = fmt(r[name])
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def group_label(group: str | None, lang: str) -> str:
+    """A group as the facilitator's pages show it (``None`` or ``""``: no group)."""
+    return tr("group_name", lang, group=group) if group else tr("no_group", lang)
+
+
+#: Columns of the debrief's CSV, before the outcomes.
+DEBRIEF_COLUMNS = [
+    "name",
+    "group",
+    "open",
+    "scenario",
+    "regime",
+    "seed",
+    "month",
+    "months",
+]
+GAME_COLUMNS = [
+    "game",
+    "game_scenario",
+    "game_regime",
+    "game_buyer",
+    "game_seed",
+    "game_month",
+    "game_months",
+    "decisions",
+    "as_the_rule",
+]
+
+
+def debrief_csv(rows: list[dict], outcomes=None) -> bytes:
+    """The debrief as CSV: each seat's run and its headline outcomes at its month, then its
+    game: your outcome, the rule's and the difference for each headline outcome."""
+    names = list(outcomes or metrics.HEADLINE)
+    out = []
+    for r in rows:
+        row = dict(r)
+        for name in names:
+            a, b = r.get(f"you_{name}", math.nan), r.get(f"rule_{name}", math.nan)
+            row[f"diff_{name}"] = a - b if math.isfinite(a) and math.isfinite(b) else math.nan
+        out.append(row)
+    columns = [
+        *DEBRIEF_COLUMNS,
+        *names,
+        *GAME_COLUMNS,
+        *(f"{kind}_{n}" for n in names for kind in ("you", "rule", "diff")),
+    ]
+    return csv_bytes(out, columns)
+
+
+def _game_state(r: dict, lang: str) -> str:
+    if r["game"] == "none":
+        return tr("game_none", lang)
+    if r["game"] == "playing":
+        return tr("game_playing", lang, n=r["game_month"], total=r["game_months"])
+    return tr("game_finished", lang, n=r["decisions"], same=r["as_the_rule"])
+
+
+def debrief_frame(rows: list[dict], lang: str, outcomes=None) -> pd.DataFrame:
+    """Each participant's game against the automatic rule: you / rule for each outcome."""
+    from .i18n import scenario_label
+
+    out = []
+    for r in rows:
+        row = {
+            tr("col_name", lang): r["name"] or tr("no_name", lang),
+            tr("col_group", lang): group_label(r.get("group"), lang),
+            tr("col_game", lang): _game_state(r, lang),
+        }
+        if r["game"] != "none":
+            row[tr("scenario", lang)] = scenario_label(r["game_scenario"], lang)
+            row[tr("col_regime", lang)] = regime_label(r["game_regime"] or None, lang)
+            row[tr("col_seed", lang)] = str(r["game_seed"])
+        for name in outcomes or metrics.HEADLINE:
+            a, b = r.get(f"you_{name}", math.nan), r.get(f"rule_{name}", math.nan)
+            row[outcome_label(name, lang)] = (
+                f"{fmt(a)} / {fmt(b)}" if math.isfinite(a) or math.isfinite(b) else "-"
+            )
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def regime_frame(rows: list[dict], lang: str, outcomes=None) -> pd.DataFrame:
+    """The room's regimes against outcomes: per regime the number of runs and each headline
+    outcome's mean over the runs that have a value at their month."""
+    names = list(outcomes or metrics.HEADLINE)
+    by: dict[str, list[dict]] = {}
+    for r in rows:
+        by.setdefault(r["regime"], []).append(r)
+    out = []
+    for regime, runs in by.items():
+        label = " + ".join(regime_label(x, lang) for x in regime.split("+") if x)
+        row = {
+            tr("col_regime", lang): label,
+            tr("col_runs", lang): str(len(runs)),
+            tr("col_months", lang): ", ".join(str(m) for m in sorted({x["month"] for x in runs})),
+        }
+        for name in names:
+            values = [x[name] for x in runs if math.isfinite(x[name])]
+            row[outcome_label(name, lang)] = fmt(sum(values) / len(values)) if values else "-"
         out.append(row)
     return pd.DataFrame(out)

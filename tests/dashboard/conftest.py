@@ -8,6 +8,7 @@ and the server's log go to ``tests/dashboard/artifacts/`` (ignored by git).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -91,17 +92,17 @@ def _wait_ready(url: str, proc: subprocess.Popen, log: Path) -> None:
     )
 
 
-@pytest.fixture(scope="session")
-def dashboard_url():
-    """Start ``python -m sim.dashboard --facilitator`` on a free localhost port; stop it after
-    the tests."""
+@contextlib.contextmanager
+def dashboard_server(log_name: str = "server.log"):
+    """``python -m sim.dashboard --facilitator`` on a free localhost port, its output in
+    ``ARTIFACTS / log_name``; yields its address and stops it after."""
     require("solara")
     from sim.dashboard.server import free_port
 
     ARTIFACTS.mkdir(exist_ok=True)
     port = free_port("127.0.0.1")
     url = f"http://127.0.0.1:{port}/"
-    log = ARTIFACTS / "server.log"
+    log = ARTIFACTS / log_name
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
@@ -126,15 +127,36 @@ def dashboard_url():
         stop(proc)
 
 
+def printed(log_name: str, what: str) -> str:
+    """The facilitator's or projector's address a server printed (``what``: ``facilitator``
+    or ``projector``)."""
+    import re
+
+    text = (ARTIFACTS / log_name).read_text(encoding="utf-8")
+    found = re.search(rf"{what}: (http://\S+)", text)
+    assert found, text
+    return found.group(1)
+
+
+@pytest.fixture(scope="session")
+def dashboard_url():
+    """The dashboard server of the tests (``dashboard_server``)."""
+    with dashboard_server() as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def facilitator_url(dashboard_url):
     """The facilitator's address the server printed (with its secret token)."""
-    import re
+    return printed("server.log", "facilitator")
 
-    text = (ARTIFACTS / "server.log").read_text(encoding="utf-8")
-    found = re.search(r"facilitator: (http://\S+)", text)
-    assert found, text
-    return found.group(1)
+
+@pytest.fixture(scope="session")
+def room_url():
+    """A server of its own for the workshop room's tests: what its facilitator pushes
+    reaches every seat of that server, and no other test's."""
+    with dashboard_server("server_room.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -184,6 +206,34 @@ def new_page(browser, dashboard_url, request):
         page.on("requestfailed", lambda r: page.failed.append(r.url))
         page.goto(dashboard_url)
         page.locator(".gpps-month").wait_for(timeout=60_000)
+        return page
+
+    yield make
+    if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
+        for i, context in enumerate(contexts):
+            for j, page in enumerate(context.pages):
+                try:
+                    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-failed-{i}{j}.png"))
+                except Exception:
+                    pass
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def room_page(browser, room_url, request):
+    """``room_page(address=None, viewport=None, wait=".gpps-month")`` opens an address of the
+    room's server (its participants' page by default) in a fresh browser context."""
+    contexts = []
+
+    def make(address=None, viewport=None, wait=".gpps-month"):
+        context = browser.new_context(viewport=viewport or VIEWPORT, accept_downloads=True)
+        context.set_default_timeout(30_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(address or room_url)
+        if wait:
+            page.locator(wait).first.wait_for(timeout=60_000)
         return page
 
     yield make

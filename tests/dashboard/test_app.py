@@ -243,3 +243,45 @@ def test_a_closed_pages_model_is_freed_after_the_time_and_not_before(monkeypatch
     gc.collect()
     assert model() is not None  # kept for a reload
     assert wait_for(lambda: gc.collect() is not None and model() is None, timeout=10)
+
+
+def alerts(rc) -> list[str]:
+    return [" ".join(map(str, a.children)) for a in rc.find(v.Alert).widgets]
+
+
+def test_the_facilitators_push_and_lock_reach_an_open_page_and_the_lock_holds(monkeypatch):
+    """The facilitator's page pushes the setup it shows and locks the settings; an open
+    participant's page follows within a moment (no polling: the room tells it), and a change
+    the participant sends while locked is refused."""
+    from sim.dashboard import app
+    from sim.dashboard.room import Room
+
+    monkeypatch.setenv(app.ENV_FACILITATOR, "the-token")
+    monkeypatch.setattr(app, "ROOM", Room())
+    person = render()
+    assert shows(person, "Month 0 of 120")
+    buttons(person, "Step")[0].click()
+    assert shows(person, "Month 1 of 120")
+    _, room = solara.render(app.Facilitator("the-token"), handle_error=False)
+    room.find(v.Tabs).widgets[0].v_model = app.SETUP_TAB
+    assert wait_for(lambda: any(w.label == "Seed" for w in room.find(v.TextField).widgets))
+    field = text_field(room, "Seed")
+    field.v_model = "8"
+    field.fire_event("focusout")
+    assert wait_for(lambda: any("seed 8" in t for t in texts(room, "gpps-setup-now")))
+    room.find(v.Btn, class_="gpps-push").widget.click()
+    assert shows(person, "Month 0 of 120")  # rebuilt from the pushed setup
+    assert wait_for(lambda: any("for everyone: Baseline" in a for a in alerts(person)))
+    assert "seed 8" in texts(person, "gpps-running")[0]
+    room.find(v.Btn, class_="gpps-lock").widget.click()
+    assert wait_for(lambda: any("Settings locked by the facilitator" in a for a in alerts(person)))
+    field = text_field(person, "Seed")
+    field.v_model = "3"
+    field.fire_event("focusout")
+    assert wait_for(lambda: any("locked the settings for this round" in a for a in alerts(person)))
+    assert "seed 8" in texts(person, "gpps-running")[0]
+    room.find(v.Btn, class_="gpps-unlock").widget.click()
+    assert wait_for(lambda: not any("Settings locked" in a for a in alerts(person)))
+    person.close()
+    room.close()
+    assert app.ROOM.listeners == 0  # the closed page stopped listening

@@ -587,6 +587,225 @@ def test_every_view_in_chinese_shows_no_english_word_outside_the_allow_list(new_
     assert not cut, cut
 
 
+# -- the workshop room (a server of its own: its facilitator's pushes reach only its seats) --
+#: Names the room's participants type: one that a spreadsheet would run as a formula, one in
+#: Chinese.
+ROOM_NAMES = ("=Ann+1", "Bo", "陈明")
+
+
+def facilitator_tab(page, index: int, content: str) -> None:
+    """Open tab ``index`` of the facilitator's page and wait for ``content``."""
+    page.locator(".v-tab").nth(index).click()
+    page.locator(content).first.wait_for()
+    page.wait_for_function("() => !document.querySelector('.v-window__container--is-active')")
+
+
+def push_setup(room, scenario: str, seed: str, lang: str = "en") -> None:
+    """On the facilitator's Setup tab: pick ``scenario`` and ``seed`` and push them to
+    everyone."""
+    facilitator_tab(room, 1, ".gpps-push")
+    label = (
+        {"en": "Jiangxi 2006", "zh": "江西 2006"}[lang] if scenario == "jiangxi_2006" else scenario
+    )
+    choose(room, "gpps-scenario", label)
+    room.locator(".gpps-setup-now", has_text=label).wait_for()
+    seed_text = "seed" if lang == "en" else "随机种子"
+    enter(
+        room,
+        room.locator(".gpps-seed input"),
+        seed,
+        room.locator(".gpps-setup-now", has_text=f"{seed_text} {seed}"),
+    )
+    room.locator(".gpps-push").click()
+    room.locator(".gpps-pushed", has_text=f"{seed_text} {seed}").wait_for()
+
+
+def test_a_workshop_round_push_lock_play_debrief_and_csv(room_page, room_url):
+    """Three participants name themselves; the facilitator pushes Jiangxi 2006 with seed 7 to
+    everyone and locks the settings; every page shows it; each plays the buyer; the debrief
+    has the three games against the rule, and its CSV too (names protected from spreadsheet
+    formulas); the projector shows no name; a participant cannot open either page."""
+    import csv
+    import time
+
+    from .conftest import printed
+
+    people = [room_page() for _ in ROOM_NAMES]
+    for page, name in zip(people, ROOM_NAMES, strict=True):
+        type_into(page, page.locator(".gpps-name input"), name)
+    room = room_page(printed("server_room.log", "facilitator"), wait=".gpps-room")
+    for name in ROOM_NAMES:  # the names reached the server
+        room.locator(".gpps-room tbody tr", has_text=name).wait_for()
+    push_setup(room, "jiangxi_2006", "7")
+    pushed = time.monotonic()
+    for page in people:
+        page.locator(".gpps-running", has_text="Jiangxi 2006").wait_for(timeout=10_000)
+        page.locator(".gpps-running", has_text="seed 7").wait_for(timeout=10_000)
+        page.locator(".gpps-room-setup", has_text="for everyone: Jiangxi 2006").wait_for()
+        page.locator(".gpps-scenario", has_text="Jiangxi 2006").wait_for()  # the selector too
+    reached = time.monotonic() - pushed
+    assert reached < 5, f"the push took {reached:.1f} s to reach three pages"
+    (ARTIFACTS / "room_push_seconds.txt").write_text(f"{reached:.2f}\n")
+    room.locator(".gpps-lock").click()
+    for page in people:
+        page.locator(".gpps-locked").wait_for(timeout=10_000)
+        assert page.locator(".gpps-locked-inputs").count() == 2  # inputs greyed out
+        assert page.locator(".gpps-locked-inputs .gpps-scenario").count() == 1
+    shot(people[0], "room_participant_locked")
+    # each plays the buyer: one award then the rule; no award then the rule; the rule at once
+    for i, page in enumerate(people):
+        page.get_by_role("tab", name="Play the buyer").click()
+        page.locator(".gpps-play-start").click()
+        page.locator(".gpps-tender").wait_for()
+        if i == 0:
+            page.locator(".gpps-award").first.click()
+            page.get_by_text("Decisions so far: 1").wait_for()
+        elif i == 1:
+            page.locator(".gpps-no-award").click()
+            page.get_by_text("Decisions so far: 1").wait_for()
+        page.locator(".gpps-finish-rule").click()
+        page.locator(".gpps-play-done").wait_for()
+    for page in people[:2]:  # two step their runs: the debrief shows runs by regime too
+        page.get_by_role("tab", name="Outcomes").click()
+        step(page, 2)
+    facilitator_tab(room, 2, ".gpps-debrief")
+    for name in ROOM_NAMES:
+        row = room.locator(".gpps-debrief tbody tr", has_text=name)
+        row.wait_for()
+        row.filter(has_text="finished").wait_for()
+        assert "Jiangxi 2006" in row.inner_text()
+    assert room.locator(".gpps-debrief tbody tr").count() == 3
+    n = len(metrics.HEADLINE)
+    for c in charts_drawn(room, ".gpps-room-plot-against_rule .gpps-chart", n):
+        assert c["series"] == [2, 6], c  # a bar for the players, one for the rule; 3 games each
+    room.locator(".gpps-room-plot-by_regime").wait_for()  # once a run has a month
+    charts_drawn(room, ".gpps-room-plot-by_regime .gpps-chart", n)
+    shot(room, "room_debrief", full_page=True)
+    with room.expect_download() as info:
+        room.get_by_role("button", name="Debrief (CSV)").click()
+    with open(info.value.path(), encoding="utf-8", newline="") as f:
+        table = {r["name"]: r for r in csv.DictReader(f)}
+    assert set(table) == {"'=Ann+1", "Bo", "陈明"}, set(table)  # the formula as text
+    for r in table.values():
+        assert (r["game"], r["game_scenario"], r["game_seed"]) == ("finished", "jiangxi_2006", "7")
+        assert (r["scenario"], r["seed"]) == ("jiangxi_2006", "7")
+        assert r["you_quality_mean"] and r["rule_quality_mean"], r
+    assert (table["'=Ann+1"]["decisions"], table["Bo"]["decisions"]) == ("1", "1")
+    assert table["陈明"]["decisions"] == "0"
+    rule_only = table["陈明"]  # the rule took every decision: its outcomes are the rule's
+    for name in metrics.HEADLINE:
+        assert rule_only[f"you_{name}"] == rule_only[f"rule_{name}"], name
+    assert float(table["Bo"]["diff_quality_mean"]) == pytest.approx(
+        float(table["Bo"]["you_quality_mean"]) - float(table["Bo"]["rule_quality_mean"])
+    )
+    # the projector: the room's summary, no names, no token
+    token = printed("server_room.log", "facilitator").split("facilitator=")[1]
+    link = room.locator(".gpps-projector-link").get_attribute("href")
+    wall = room_page(room_url + link, wait=".gpps-projector-people")
+    wall.locator(".gpps-projector-games .gpps-big-number", has_text="3").wait_for()
+    assert wall.locator(".gpps-projector-people .gpps-big-number").inner_text() == "3"
+    for c in charts_drawn(wall, ".gpps-room-plot-against_rule .gpps-chart", 4):
+        assert c["series"] == [2, 6], c
+    body = wall.locator("body").inner_text()
+    regimes = wall.locator(".gpps-projector-regimes").inner_text().strip()
+    assert re.fullmatch(r"[^\n]+: 3", regimes), regimes  # the three runs, one regime
+    assert not any(name in body for name in ("Ann", "Bo", "陈明")), body
+    assert token not in wall.content()
+    shot(wall, "room_projector")
+    # a participant opens neither page without the right token
+    projector_token = link.split("projector=")[1]
+    intruder = people[1]
+    for address, refused in (
+        ("?facilitator", ".gpps-room-refused"),
+        ("?facilitator=" + token[:-1] + ("A" if token[-1] != "A" else "B"), ".gpps-room-refused"),
+        ("?facilitator=" + projector_token, ".gpps-room-refused"),
+        ("?projector=", ".gpps-projector-refused"),
+        ("?projector=" + token, ".gpps-projector-refused"),
+    ):
+        intruder.goto(room_url + address)
+        intruder.locator(refused).wait_for()
+        text = intruder.locator("body").inner_text()
+        assert intruder.locator(".gpps-room, .gpps-debrief, .gpps-big").count() == 0
+        assert "Ann" not in text and "陈明" not in text
+
+
+def test_the_room_views_fit_at_1366_by_768_and_speak_chinese(room_page, room_url):
+    """The facilitator's room, setup and debrief, the projector, and a participant's page
+    under the facilitator's setup and lock: in English and in Chinese no text overflows its
+    box, and in Chinese no English word shows outside the allow-list (the names participants
+    typed are theirs). With ``GPPS_SCREENSHOTS=FOLDER`` the views are saved there too (the
+    documentation's screenshots: ``GPPS_SCREENSHOTS=docs/screenshots``)."""
+    import os
+    from pathlib import Path
+
+    from .conftest import printed
+
+    small = {"width": 1366, "height": 768}
+    folder = os.environ.get("GPPS_SCREENSHOTS")
+    typed = {w for n in (*ROOM_NAMES, "Li Lei") for w in re.findall(r"[A-Za-z]{2,}", n)}
+    english, cut = {}, {}
+
+    def look(page, view, lang):
+        shot(page, f"room_{lang}_{view}")
+        if folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(Path(folder) / f"{view}_{lang}.png"))
+        overflowing = page.evaluate(OVERFLOW)
+        if overflowing:
+            cut[f"{view} {lang}"] = overflowing
+        if lang == "zh":
+            words = set(re.findall(r"[A-Za-z]{2,}", page.evaluate(TEXTS)))
+            words -= ENGLISH_ALLOWED | typed
+            if words:
+                english[view] = sorted(words)
+
+    def both(page, view, ready):
+        """Look at ``view`` in English, then in Chinese (``ready[lang]``: shown when done)."""
+        for lang in ("en", "zh"):
+            page.locator(f".gpps-lang-{lang}").first.click()
+            page.locator(ready[lang]).first.wait_for()
+            page.mouse.move(0, 0)
+            page.wait_for_timeout(300)
+            look(page, view, lang)
+
+    person = room_page(viewport=small)
+    type_into(person, person.locator(".gpps-name input"), "Li Lei")
+    room = room_page(printed("server_room.log", "facilitator"), viewport=small, wait=".gpps-room")
+    room.locator(".gpps-room tbody tr", has_text="Li Lei").wait_for()
+    both(room, "facilitator_room", {"en": "text=Groups", "zh": "text=分组"})
+    room.locator(".gpps-lang-en").click()
+    push_setup(room, "jiangxi_2006", "5")
+    room.locator(".gpps-lock").click()
+    room.locator(".gpps-locked-for", has_text="Locked: Everyone").wait_for()
+    both(room, "facilitator_setup", {"en": "text=This setup:", "zh": "text=当前设定："})
+    person.locator(".gpps-locked").wait_for(timeout=10_000)
+    person.locator(".gpps-running", has_text="seed 5").wait_for()
+    step(person, 1)
+    settle(person, 1)
+    both(person, "participant", {"en": ".gpps-month >> text=Month 1 of", "zh": "text=第 1 月"})
+    person.locator(".gpps-lang-en").click()
+    person.get_by_role("tab", name="Play the buyer").click()
+    person.locator(".gpps-play-start").click()
+    person.locator(".gpps-finish-rule").click()
+    person.locator(".gpps-play-done").wait_for()
+    room.locator(".gpps-lang-en").click()
+    facilitator_tab(room, 2, ".gpps-debrief")
+    room.locator(".gpps-debrief tbody tr", has_text="Li Lei").filter(has_text="finished").wait_for()
+    charts_drawn(room, ".gpps-room-plot-by_regime .gpps-chart", len(metrics.HEADLINE))
+    both(room, "facilitator_debrief", {"en": "text=Debrief (CSV)", "zh": "text=复盘数据（CSV）"})
+    link = room.locator(".gpps-projector-link").get_attribute("href")
+    wall = room_page(room_url + link, viewport=small, wait=".gpps-projector-people")
+    charts_drawn(wall, ".gpps-room-plot-against_rule .gpps-chart", 4)
+    both(wall, "projector", {"en": "text=participants", "zh": "text=位参与者"})
+    room.locator(".gpps-lang-en").click()
+    room.locator(".v-tab").nth(1).click()
+    room.locator(".gpps-unlock").click()
+    room.locator(".gpps-locked-for", has_text="Settings unlocked").wait_for()
+    person.locator(".gpps-locked").wait_for(state="detached", timeout=10_000)
+    assert not english, english
+    assert not cut, cut
+
+
 @pytest.fixture(autouse=True)
 def _artifacts_dir():
     ARTIFACTS.mkdir(exist_ok=True)

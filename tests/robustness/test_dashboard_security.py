@@ -206,6 +206,27 @@ def test_allowed_origins_are_the_printed_addresses():
     assert origins("192.0.2.7", 80) == {"http://192.0.2.7:80", "http://192.0.2.7"}
 
 
+def test_a_room_server_prints_a_numeric_lan_address_first():
+    from sim.dashboard.server import lan_first
+
+    shown = [
+        "http://laptop:8765/",
+        "http://[fd00::2]:8765/",
+        "http://192.0.2.2:8765/",
+        "http://127.0.0.1:8765/",
+        "http://localhost:8765/",
+        "http://[::1]:8765/",
+    ]
+    assert lan_first(shown) == [
+        "http://192.0.2.2:8765/",
+        "http://laptop:8765/",
+        "http://[fd00::2]:8765/",
+        "http://localhost:8765/",
+        "http://127.0.0.1:8765/",
+        "http://[::1]:8765/",
+    ]
+
+
 @pytest.mark.parametrize(
     "value, ok",
     [("baseline", True), ("baseline ", False), (["baseline"], False), (None, False), ("x", False)],
