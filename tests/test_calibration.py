@@ -51,6 +51,18 @@ def test_abc_smc_recovers_a_known_posterior():
     assert gens[-1][0].epsilon < gens[1][0].epsilon  # tolerances fall
 
 
+def test_a_target_whose_runs_do_not_vary_gets_a_finite_distance_unit():
+    """Where every prior-predictive run gives the same value, a tenth of the observed figure is
+    the unit, and one unit where that figure is 0 (as a synthetic data set can give): never a
+    unit so small that every distance is astronomically large."""
+    same = np.full((20, 1), 3.0)
+    case = Case("c", None, (Target("x", "x", 6.0, 6.0, "", "seen"),))
+    six = Calibration("c", "", (case,), ("theta",), {"theta": Prior("uniform", 0, 1, "")})
+    assert abc.scales(six, same)[0] == pytest.approx(0.6)
+    assert abc.scales(_toy(), same)[0] == 1.0
+    assert abc.distances(_toy(), same, abc.scales(_toy(), same))[0] == pytest.approx(3.0)
+
+
 def test_weights_undo_the_proposal():
     """A population drawn from the prior and perturbed keeps the prior in expectation: the
     weighted mean of a uniform prior's position stays near 0.5 when distances are all 0."""

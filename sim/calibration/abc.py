@@ -122,7 +122,8 @@ class Sampler:
 
 def scales(cal: Calibration, simulated: np.ndarray) -> np.ndarray:
     """Each target's distance unit: the median absolute deviation of its prior-predictive
-    values (generation 0), or, where those do not vary, a tenth of the observed figure."""
+    values (generation 0), or, where those do not vary, a tenth of the observed figure (one
+    unit where that figure is 0)."""
     out = []
     for k, (_, target) in enumerate(cal.targets):
         x = simulated[:, k]
@@ -130,7 +131,7 @@ def scales(cal: Calibration, simulated: np.ndarray) -> np.ndarray:
         mad = float(np.median(np.abs(x - np.median(x)))) if len(x) else 0.0
         if mad <= 0:
             ref = [v for v in (target.low, target.high) if math.isfinite(v)]
-            mad = 0.1 * max(abs(ref[0]), 1e-9) if ref else 1.0
+            mad = 0.1 * abs(ref[0]) if ref and ref[0] != 0 else 1.0
         out.append(mad)
     return np.asarray(out)
 
