@@ -14,12 +14,14 @@ from bisect import bisect_left
 
 import numpy as np
 
-from . import kernels
 from .agents import SocialOrganization
 from .agents.producer import DETECTION_TOLERANCE
 from .arrangements import Arrangement
 from .decisions import Pending
+from .lazy import lazy
 from .regimes import REGIMES
+
+kernels = lazy("sim.kernels")  # numba and the compiled loops: loaded when first used
 
 
 class Market:

@@ -14,7 +14,9 @@ from functools import partial
 import mesa
 import numpy as np
 
-from . import kernels
+from .lazy import lazy
+
+kernels = lazy("sim.kernels")  # numba and the compiled loops: loaded when first used
 
 
 @dataclass(frozen=True)

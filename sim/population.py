@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import kernels
+from .lazy import lazy
 from .rng import stream
+
+kernels = lazy("sim.kernels")  # numba and the compiled loops: loaded when first used
 
 
 class Network:

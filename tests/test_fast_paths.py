@@ -303,3 +303,54 @@ def test_draws_at_few_positions_are_the_full_draws_with_the_same_state_after(buf
     other, same = (np.random.Generator(np.random.MT19937(7)) for _ in range(2))
     where = np.array([5, 70, 900])
     assert np.array_equal(_draws_at(other, where, 1000), same.random(1000).take(where))
+
+
+# -- residents made when asked for ------------------------------------------------------------
+def _agents_and_outputs(m, steps: int, ask_at: int | None):
+    for k in range(steps):
+        if k == ask_at:
+            assert len(m.agents) > len(m.residents)  # Mesa's view makes the residents
+        m.step()
+    ids = {t.__name__: sorted(a.unique_id for a in s) for t, s in m.agents_by_type.items()}
+    out = (ids, dict(m.datacollector.model_vars), m.events)
+    forget_model(m)
+    return out
+
+
+@pytest.mark.parametrize("ask_at", [0, 7, None])
+def test_residents_made_when_asked_for_are_those_made_at_once(monkeypatch, ask_at):
+    from sim.agents import Resident, resident
+
+    params = {"n_residents": 300, "population": 1500, "steps": 20, "entry_rate": 1.0}
+    params["regime"] = "contract"  # tenders, and entrants after the residents are asked for
+    lazy = GppsModel(rng=4, **params)
+    assert not lazy.residents.made
+    got = _agents_and_outputs(lazy, 20, ask_at)
+    monkeypatch.setattr(resident, "_reserve_ids", lambda model, n: False)  # made at once
+    eager = GppsModel(rng=4, **params)
+    assert eager.residents.made
+    assert [(r.unique_id, r.index) for r in eager.residents] == [(i + 1, i) for i in range(300)]
+    expected = _agents_and_outputs(eager, 20, None)
+    assert got[0] == expected[0] and got[0]["Resident"] == list(range(1, 301))
+    assert got[0]["SocialOrganization"][0] > 300  # other agents numbered after the residents
+    assert got[2] == expected[2] and got[2]["entries"]  # the same entrants, ids alike (above)
+    for name, values in expected[1].items():
+        assert all(_same(a, b) for a, b in zip(got[1][name], values)), name
+    one = GppsModel(rng=4, **params)
+    r = one.residents[17]
+    assert (
+        isinstance(r, Resident)
+        and r.unique_id == 18
+        and r.community == one.population.community[17]
+    )
+    assert one.residents.made and len(one.agents_by_type[Resident]) == 300
+    forget_model(one)
+
+
+def test_importing_the_model_does_not_load_numba():
+    import subprocess
+    import sys
+
+    code = "import sys, sim.run; print('numba' in sys.modules, 'sim.kernels' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]  # the kernels' module waits for first use

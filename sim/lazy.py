@@ -1,0 +1,28 @@
+"""Modules loaded on first use, so that importing the model does not pay for them.
+
+``kernels = lazy("sim.kernels")`` puts the module in ``sys.modules`` at once but runs it (for
+``sim.kernels``: imports numba and loads the compiled loops, ≈ 0.3 s) only when one of its
+names is first read; from then on it is the ordinary module object.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from types import ModuleType
+
+
+def lazy(name: str) -> ModuleType:
+    """The module ``name``, run when first used (already imported: as it is)."""
+    module = sys.modules.get(name)
+    if module is not None:
+        return module
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        raise ModuleNotFoundError(name)
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
