@@ -127,14 +127,17 @@ class Ledger:
         per matching flow, not a scan of every flow.
         """
         query = (src_prefix, dst_prefix, kind_prefix)
-        if len(self.flows) != self._filed:  # keys added to ``flows`` other than by ``transfer``
+        if self._pending:
+            self._settle()
+        flows = self._flows
+        if len(flows) != self._filed:  # keys added to ``flows`` other than by ``transfer``
             for watched in self._watched:
                 self._watch(watched)
-            self._filed = len(self.flows)
+            self._filed = len(flows)
         keys = self._watched.get(query)
         if keys is None:
             keys = self._watch(query)
-        return sum(map(self.flows.__getitem__, keys))
+        return sum(map(flows.__getitem__, keys))
 
     def _watch(self, query: tuple[str, str, str]) -> list:
         """(Re)build the list of this step's flow keys that ``query`` matches."""

@@ -209,6 +209,8 @@ class GppsModel(mesa.Model):
         total, count = pop.opinion_of(len(self.providers))
         from_residents = total * effort
         from_residents *= pool * p["donation_share_residents"] / len(self.lines)
+        # as Python numbers (the same values): what follows is arithmetic on a few of them
+        from_residents, total, count = from_residents.tolist(), total.tolist(), count.tolist()
         local = pool * pop.n * (1 - p["donation_share_residents"])
         for org in orgs:
             amount = from_residents[

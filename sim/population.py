@@ -375,7 +375,7 @@ def _equal(a: np.ndarray, b: np.ndarray) -> bool:
 
 def _span(pop: Population, where, line: int) -> tuple:
     need = pop.need[where, line] * pop.eligible[where, line]
-    return where, need, need.sum(), int((need > 0).sum())
+    return where, need, float(need.sum()), int((need > 0).sum())
 
 
 class _Links:
