@@ -354,3 +354,38 @@ def test_importing_the_model_does_not_load_numba():
     code = "import sys, sim.run; print('numba' in sys.modules, 'sim.kernels' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True"]  # the kernels' module waits for first use
+
+
+# -- the social network -----------------------------------------------------------------------
+def _network_as_it_was(community, degree, cross_share, rng):
+    """``build_network`` with ``np.unique`` and a lexsort of (src, dst)."""
+    n = len(community)
+    k = rng.poisson(degree / 2.0, size=n)
+    src = np.repeat(np.arange(n, dtype=np.int64), k)
+    sizes = np.bincount(community)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    c = community[src]
+    within = starts[c] + np.floor(rng.random(len(src)) * sizes[c]).astype(np.int64)
+    anyone = rng.integers(0, n, size=len(src))
+    dst = np.where(rng.random(len(src)) < cross_share, anyone, within)
+    keep = src != dst
+    a, b = src[keep], dst[keep]
+    pairs = np.unique(np.minimum(a, b) * n + np.maximum(a, b))
+    lo, hi = pairs // n, pairs % n
+    s, d = np.concatenate([lo, hi]), np.concatenate([hi, lo])
+    order = np.lexsort((d, s))
+    return s[order].astype(np.int32), d[order].astype(np.int32)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 300, 5000])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_network_sorted_by_keys_is_the_lexsorted_unique_ties(n, seed):
+    from sim.population import build_network
+    from sim.rng import stream
+
+    community = np.sort(np.random.default_rng(seed).integers(0, 4, n)).astype(np.int32)
+    net = build_network(community, 8.0, 0.1, stream(seed, "network"))
+    src, dst = _network_as_it_was(community, 8.0, 0.1, stream(seed, "network"))
+    assert net.src.dtype == net.dst.dtype == np.int32
+    assert np.array_equal(net.src, src) and np.array_equal(net.dst, dst)
+    assert np.array_equal(np.diff(net.indptr), np.bincount(src, minlength=n))
