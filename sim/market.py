@@ -346,7 +346,9 @@ class Market:
                 if total > 0:
                     share = min(delivered / total, 1.0)
                     if isinstance(users, slice):  # consecutive residents, as a lot's are
-                        serve(received, quality, n_lines, line, users.start, need, share, arr.quality)
+                        serve(
+                            received, quality, n_lines, line, users.start, need, share, arr.quality
+                        )
                     else:
                         pop.received[users, line] = need * share
                         pop.quality[users, line] = arr.quality
