@@ -25,4 +25,7 @@ def lazy(name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     loader.exec_module(module)
+    parent, _, child = name.rpartition(".")
+    if parent:  # as an import would: ``import sim.kernels`` then reads ``sim.kernels``
+        setattr(sys.modules[parent], child, module)
     return module

@@ -351,9 +351,12 @@ def test_importing_the_model_does_not_load_numba():
     import subprocess
     import sys
 
-    code = "import sys, sim.run; print('numba' in sys.modules, 'sim.kernels' in sys.modules)"
+    code = (
+        "import sys, sim.run; print('numba' in sys.modules, 'sim.kernels' in sys.modules); "
+        "import sim.kernels; sim.kernels.talk; print('numba' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False", "True"]  # the kernels' module waits for first use
+    assert out.stdout.split() == ["False", "True", "True"]  # the kernels wait for first use
 
 
 # -- the social network -----------------------------------------------------------------------
