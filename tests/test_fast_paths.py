@@ -392,3 +392,29 @@ def test_network_sorted_by_keys_is_the_lexsorted_unique_ties(n, seed):
     assert net.src.dtype == net.dst.dtype == np.int32
     assert np.array_equal(net.src, src) and np.array_equal(net.dst, dst)
     assert np.array_equal(np.diff(net.indptr), np.bincount(src, minlength=n))
+
+
+# -- a run's summary ----------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", range(6))
+def test_summaries_of_all_series_at_once_are_those_of_each_series(seed):
+    rng = np.random.default_rng(seed)
+    names = metrics._SUMMARY_ROWS[0]
+    for steps in (1, 5, 12, 13, 120, 300):
+        series = {}
+        for name in names:
+            x = rng.lognormal(0, 3, steps) * rng.choice([1, -1], steps)
+            kind = rng.integers(0, 5)
+            if kind == 1:
+                x[rng.random(steps) < 0.3] = np.nan
+            elif kind == 2:
+                x[:] = np.nan
+            elif kind == 3:
+                x[rng.random(steps) < 0.1] = np.inf
+            elif kind == 4:
+                x[-12:] = np.nan
+            series[name] = x.tolist()
+        together, each = metrics.summarise(series), metrics._summarise_each(series)
+        assert together.keys() == each.keys()
+        assert all(_same(together[k], each[k]) for k in each), steps
+    uneven = {name: [1.0] * (3 if k % 2 else 4) for k, name in enumerate(names)}
+    assert metrics.summarise(uneven) == metrics._summarise_each(uneven)
