@@ -1,10 +1,11 @@
 """Runs of the default scenario per CPU-second, this tree against another revision.
 
-``python -m benchmarks.throughput --against REV [--rounds 5] [--runs 10]``
+``python -m benchmarks.throughput --against REV [--rounds 5] [--runs 10]
+[--residents N --steps S] [--no-import]``
 
 Each side runs ``sim.run.run()`` with its defaults (the baseline: 2,000 residents, 120 months;
 set-up, steps, series and summary, as ``gpps run`` does) ``--runs`` times in a fresh
-subprocess, after one untimed run (the first run also loads the compiled kernels), and reports
+subprocess, after one untimed two-month run (which loads the compiled kernels), and reports
 runs per CPU-second of that process (``time.process_time``, which the other tenants' load moves
 less than the wall clock). The two sides alternate, in an order swapped every round; the ratio
 is taken within each round. Prints the median and the range of the ratio over rounds.
@@ -36,10 +37,11 @@ tree = sys.argv[1]
 if not sim.__file__.startswith(tree):
     raise SystemExit(f"imported {sim.__file__}, not the tree in {tree}")
 runs = int(sys.argv[2])
-run(seed=10_000)  # untimed: loads the compiled kernels, warms the caches
+size = json.loads(sys.argv[3])  # {} (the defaults) or n_residents, population, steps
+run(seed=10_000, **{**size, "steps": 2})  # untimed: loads the compiled kernels
 start, wall = time.process_time(), time.perf_counter()
 for seed in range(runs):
-    run(seed=seed)
+    run(seed=seed, **size)
 cpu = time.process_time() - start
 print(json.dumps({"cpu_s": cpu, "wall_s": time.perf_counter() - wall, "runs": runs}))
 """
@@ -65,11 +67,12 @@ def worktree(rev: str):
             )
 
 
-def runs_per_cpu_s(tree: Path, runs: int) -> float:
-    """Default runs per CPU-second in a fresh process importing ``tree``'s ``sim``."""
+def runs_per_cpu_s(tree: Path, runs: int, size: dict | None = None) -> float:
+    """Runs per CPU-second in a fresh process importing ``tree``'s ``sim``: of the default
+    scenario, or with ``size`` (``n_residents``, ``population``, ``steps``) overridden."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
     out = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(tree), str(runs)],
+        [sys.executable, "-c", _CHILD, str(tree), str(runs), json.dumps(size or {})],
         check=True,
         capture_output=True,
         text=True,
@@ -92,8 +95,9 @@ def _stats(values: list[float]) -> dict:
     return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
-def compare(rev: str, rounds: int = 5, runs: int = 10, log=print) -> dict:
-    """This tree's default runs per CPU-second over ``rev``'s, alternated, ``rounds`` rounds."""
+def compare(rev: str, rounds: int = 5, runs: int = 10, log=print, size: dict | None = None) -> dict:
+    """This tree's default runs per CPU-second over ``rev``'s, alternated, ``rounds`` rounds
+    (``size``: other ``n_residents``, ``population`` and ``steps``)."""
     here = ROOT
     with worktree(rev) as there:
         rows = []
@@ -101,7 +105,7 @@ def compare(rev: str, rounds: int = 5, runs: int = 10, log=print) -> dict:
             order = [("after", here), ("before", there)]
             if k % 2:
                 order.reverse()
-            row = {name: runs_per_cpu_s(tree, runs) for name, tree in order}
+            row = {name: runs_per_cpu_s(tree, runs, size) for name, tree in order}
             row["ratio"] = row["after"] / row["before"]
             rows.append(row)
             log(
@@ -110,6 +114,7 @@ def compare(rev: str, rounds: int = 5, runs: int = 10, log=print) -> dict:
             )
     return {
         "against": rev,
+        "size": size or "default",
         "runs_per_round": runs,
         "rounds": rows,
         "before": _stats([r["before"] for r in rows]),
@@ -136,14 +141,30 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--against", required=True, metavar="REV", help="git revision to compare")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--runs", type=int, default=10, help="timed runs per process")
+    ap.add_argument(
+        "--residents",
+        type=int,
+        default=None,
+        help="runs of the baseline at this many residents (50 persons each) instead of the "
+        "default scenario",
+    )
+    ap.add_argument("--steps", type=int, default=120, help="months per run, with --residents")
+    ap.add_argument("--no-import", action="store_true", help="skip the import timing")
     args = ap.parse_args(argv)
-    r = compare(args.against, args.rounds, args.runs)
+    size = None
+    if args.residents:
+        n = args.residents
+        size = {"n_residents": n, "population": 50 * n, "steps": args.steps}
+    r = compare(args.against, args.rounds, args.runs, size=size)
     s = r["ratio"]
+    what = "default scenario" if size is None else f"{args.residents:,} residents"
     print(
-        f"default scenario, runs per CPU-second: {r['before']['median']:.2f} at {args.against} "
-        f"-> {r['after']['median']:.2f} here; ratio {s['median']:.2f} "
+        f"{what}, runs per CPU-second: {r['before']['median']:.3f} at {args.against} "
+        f"-> {r['after']['median']:.3f} here; ratio {s['median']:.2f} "
         f"({s['min']:.2f}-{s['max']:.2f}) over {args.rounds} rounds"
     )
+    if args.no_import:
+        return 0
     i = import_ratio(args.rounds)["ratio"]
     print(f"import sim.model / import mesa: {i['median']:.2f} ({i['min']:.2f}-{i['max']:.2f})")
     return 0
