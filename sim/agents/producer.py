@@ -251,8 +251,10 @@ class Producer:
             past = self._past = _sums(history)
         month = self.month
         gov = dict(past[2])
-        for k, v in month["gov"].items():
-            gov[k] = gov.get(k, 0.0) + v
+        this = month["gov"]
+        if this:
+            for k, v in this.items():
+                gov[k] = gov.get(k, 0.0) + v
         return {
             "gov": gov,
             "private": past[3] + month["private"],
@@ -269,8 +271,10 @@ def _sums(history) -> tuple:
     gov: dict[str, float] = {}
     private = costs = designed = outside = 0.0
     for m in history:  # plain additions: sum() of floats is compensated from Python 3.12 on
-        for k, v in m["gov"].items():
-            gov[k] = gov.get(k, 0.0) + v
+        this = m["gov"]
+        if this:
+            for k, v in this.items():
+                gov[k] = gov.get(k, 0.0) + v
         private += m["private"]
         costs += m["costs"]
         designed += m["designed"]
