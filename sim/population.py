@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .lazy import lazy
+from .lazy import lazy, ready
 from .rng import stream
 
 kernels = lazy("sim.kernels")  # numba and the compiled loops: loaded when first used
@@ -91,6 +91,7 @@ class Population:
     """
 
     def __init__(self, params: dict, lines: list[dict], seed: int):
+        ready(kernels)  # loaded with the first model, not inside its first month
         n = int(params["n_residents"])
         n_lines = len(lines)
         n_comm = int(params["n_communities"])

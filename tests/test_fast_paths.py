@@ -357,6 +357,16 @@ def test_importing_the_model_does_not_load_numba():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True", "True"]  # the kernels wait for first use
+    code = (
+        "import sys, threading, sim.model\n"
+        "models = []\n"
+        "def build(seed): models.append(sim.model.GppsModel(rng=seed, n_residents=200))\n"
+        "threads = [threading.Thread(target=build, args=(s,)) for s in range(4)]\n"
+        "[t.start() for t in threads]; [t.join() for t in threads]\n"
+        "print(len(models), 'numba' in sys.modules, type(sys.modules['sim.kernels']).__name__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["4", "True", "module"]  # built models load them, once
 
 
 # -- the social network -----------------------------------------------------------------------
