@@ -135,8 +135,10 @@ def memory(n: int, seed: int = 0, steps: int = 3, more_steps: int = 10) -> dict:
     Also the peak during that, and the growth per resident per step over ``more_steps``
     further steps (zero if nothing is kept per resident per step).
     """
+    import sim.kernels
     from sim.model import GppsModel
 
+    sim.kernels.talk  # noqa: B018 (numba and the kernels loaded before counting: not per resident)
     gc.collect()
     tracemalloc.start()
     try:

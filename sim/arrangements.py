@@ -65,7 +65,11 @@ class Arrangement:
 
     @property
     def measurability(self) -> float:
-        return self.buyer.line_params(self.lot.line)["measurability"]
+        """Its line's measurability (fixed for a run: read once)."""
+        mu = self.__dict__.get("_measurability")
+        if mu is None:
+            mu = self._measurability = self.buyer.line_params(self.lot.line)["measurability"]
+        return mu
 
     @property
     def covers_losses(self) -> bool:

@@ -37,8 +37,11 @@ class Ledger:
         self.step = 0
         self.keep_transfers = keep_transfers
         self.transfers: list[Transfer] = []
-        self.net: defaultdict[str, float] = defaultdict(float)
-        self.flows: defaultdict[tuple[str, str, str], float] = defaultdict(float)
+        self._net: defaultdict[str, float] = defaultdict(float)
+        self._flows: defaultdict[tuple[str, str, str], float] = defaultdict(float)
+        # this step's transfers not yet added to ``net`` and ``flows`` (holders' cash moves at
+        # once; the sums are brought up to date, in the transfers' order, when next read)
+        self._pending: list[tuple[str, str, float, str]] = []
         self._holders: dict[str, object] = {}
         self._opening: dict[str, float] = {}
         # ``flow`` queries asked so far -> this step's flow keys they match, in ``flows`` order;
@@ -58,35 +61,58 @@ class Ledger:
             raise LedgerError(f"transfer of {amount} from {src} to {dst} ({kind})")
         if amount == 0:
             return
-        net = self.net
-        net[src] -= amount
-        net[dst] += amount
-        key = (src, dst, kind)
-        flows = self.flows
-        if key in flows:
-            flows[key] += amount
-        else:  # the first such flow this step (0.0 + amount == amount)
-            flows[key] = amount
-            self._filed += 1
-            matches = self._matches.get(key)
-            if matches is None:
-                matches = self._classify(key)
-            for keys in matches:
-                keys.append(key)
-        holder = self._holders.get(src)
+        self._pending.append((src, dst, amount, kind))
+        holders = self._holders
+        holder = holders.get(src)
         if holder is not None:
             holder.cash -= amount
-        holder = self._holders.get(dst)
+        holder = holders.get(dst)
         if holder is not None:
             holder.cash += amount
         if self.keep_transfers:
             self.transfers.append(Transfer(self.step, src, dst, amount, kind))
 
+    @property
+    def net(self) -> defaultdict[str, float]:
+        """This step's net flow per account (in − out)."""
+        if self._pending:
+            self._settle()
+        return self._net
+
+    @property
+    def flows(self) -> defaultdict[tuple[str, str, str], float]:
+        """This step's sum per (source, destination, kind), in the order first seen."""
+        if self._pending:
+            self._settle()
+        return self._flows
+
+    def _settle(self) -> None:
+        """Add the pending transfers to ``net`` and ``flows``, in the order they were made."""
+        net, flows, known, classify = self._net, self._flows, self._matches, self._classify
+        filed = 0
+        for src, dst, amount, kind in self._pending:
+            net[src] -= amount
+            net[dst] += amount
+            key = (src, dst, kind)
+            if key in flows:
+                flows[key] += amount
+            else:  # the first such flow this step (0.0 + amount == amount)
+                flows[key] = amount
+                filed += 1
+                matches = known.get(key)
+                if matches is None:
+                    matches = classify(key)
+                for keys in matches:
+                    keys.append(key)
+        self._filed += filed
+        self._pending.clear()
+
     def begin_step(self, step: int) -> None:
         """Start a new step: flows are counted from zero, opening balances remembered."""
         self.step = step
-        self.net.clear()
-        self.flows.clear()
+        self._pending.clear()
+        self._net.clear()
+        self._flows.clear()
         for keys in self._watched.values():
             keys.clear()
         self._filed = 0
@@ -101,14 +127,17 @@ class Ledger:
         per matching flow, not a scan of every flow.
         """
         query = (src_prefix, dst_prefix, kind_prefix)
-        if len(self.flows) != self._filed:  # keys added to ``flows`` other than by ``transfer``
+        if self._pending:
+            self._settle()
+        flows = self._flows
+        if len(flows) != self._filed:  # keys added to ``flows`` other than by ``transfer``
             for watched in self._watched:
                 self._watch(watched)
-            self._filed = len(self.flows)
+            self._filed = len(flows)
         keys = self._watched.get(query)
         if keys is None:
             keys = self._watch(query)
-        return sum(map(self.flows.__getitem__, keys))
+        return sum(map(flows.__getitem__, keys))
 
     def _watch(self, query: tuple[str, str, str]) -> list:
         """(Re)build the list of this step's flow keys that ``query`` matches."""
@@ -129,18 +158,22 @@ class Ledger:
         cash unless its account is in ``allow_negative`` (a regime covers its deficit).
         The ledger itself balances: all net flows sum to zero.
         """
-        total = sum(self.net.values())
-        scale = max(1.0, sum(abs(v) for v in self.net.values()))
-        if abs(total) > self.TOL * scale:
+        net = self.net
+        total = sum(net.values())
+        scale = max(1.0, sum(map(abs, net.values())))
+        tol = self.TOL
+        if abs(total) > tol * scale:
             raise LedgerError(f"ledger does not balance: {total:.6f} yuan unaccounted")
+        opening, get = self._opening, net.get
         for account, holder in self._holders.items():
-            change = holder.cash - self._opening[account]
-            expected = self.net.get(account, 0.0)
-            if abs(change - expected) > self.TOL * max(1.0, abs(holder.cash), abs(expected)):
+            cash = holder.cash
+            change = cash - opening[account]
+            expected = get(account, 0.0)
+            if abs(change - expected) > tol * max(1.0, abs(cash), abs(expected)):
                 raise LedgerError(
                     f"{account}: cash changed by {change:.2f} but its transfers net {expected:.2f}"
                 )
-            if holder.cash < -self.TOL and account not in allow_negative:
+            if cash < -tol and account not in allow_negative:
                 raise LedgerError(f"{account}: negative cash {holder.cash:.2f} not covered")
 
 

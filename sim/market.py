@@ -14,12 +14,14 @@ from bisect import bisect_left
 
 import numpy as np
 
-from . import kernels
 from .agents import SocialOrganization
 from .agents.producer import DETECTION_TOLERANCE
 from .arrangements import Arrangement
 from .decisions import Pending
+from .lazy import lazy
 from .regimes import REGIMES
+
+kernels = lazy("sim.kernels")  # numba and the compiled loops: loaded when first used
 
 
 class Market:
@@ -314,33 +316,37 @@ class Market:
         pop.quality[:] = 0.0
         received, quality = pop.received.ravel(), pop.quality.ravel()  # views
         n_lines = pop.received.shape[1]
-        first = self.month == 0
+        month = self.month
+        first = month == 0
         for lot in self.lots:
-            if self.month >= lot.buyer.params["start_step"]:
+            if month >= lot.buyer.params["start_step"]:
                 lot.year_need += lot.need
+        span, transfer, rng, serve = self.span, self.ledger.transfer, self.rng, kernels.serve
         for prod in self.providers:
             if not prod.arrangements and not (prod.active and prod.core_posts):
                 prod.month_wage_bill = 0.0
                 continue
             covered = prod.covered()
             if not first:
-                prod.lose_staff(self.rng)
+                prod.lose_staff(rng)
             prod.plan_staff(covered, first_month=first)
             if not prod.arrangements:
                 affordable = covered or prod.cash >= prod.core_posts * prod.post_cost
                 prod.staff = prod.core_posts if affordable else 0.0
             wages = prod.produce()
             prod.month_wage_bill = wages
-            self.ledger.transfer(prod.account, "economy", wages, "wages")
+            transfer(prod.account, "economy", wages, "wages")
             prod.month["costs"] += wages
             for arr in prod.arrangements:
-                line = arr.lot.line
-                users, need, total, _ = self.span(arr)
-                arr.lot.year_hours += min(arr.delivered, total)
+                lot = arr.lot
+                line = lot.line
+                users, need, total, _ = span(arr)
+                delivered = arr.delivered
+                lot.year_hours += min(delivered, total)
                 if total > 0:
-                    share = min(arr.delivered / total, 1.0)
+                    share = min(delivered / total, 1.0)
                     if isinstance(users, slice):  # consecutive residents, as a lot's are
-                        kernels.serve(
+                        serve(
                             received, quality, n_lines, line, users.start, need, share, arr.quality
                         )
                     else:
@@ -360,33 +366,33 @@ class Market:
         voucher shows every month); evaluations act on complaints."""
         complaints = _Complaints(self.population.complained)
         rng = self.rng
+        month = self.month
+        span = self.span
         for buyer in buyers:
             arrangements = buyer.arrangements()
+            p = buyer.params
             by_regime: dict = {}
             for arr in arrangements:
                 by_regime.setdefault(arr.regime, []).append(arr)
                 failed = False
                 inspected = rng.random() < arr.inspection_probability()
                 if inspected:
-                    buyer.governance("inspection", buyer.params["inspection_staff_days"])
+                    buyer.governance("inspection", p["inspection_staff_days"])
                     if arr.shade_m > DETECTION_TOLERANCE:
                         failed = arr.caught = True
                         if arr.payment.withholdable:
-                            arr.penalty = buyer.params["penalty_rate"]
-                    soft = buyer.params["inspection_soft_share"]
+                            arr.penalty = p["penalty_rate"]
+                    soft = p["inspection_soft_share"]
                     if arr.shade_n > DETECTION_TOLERANCE and rng.random() < soft:
                         failed = True  # the inspector also sees some of the soft quality
-                short = arr.delivered < (1.0 - buyer.params["delivery_tolerance"]) * arr.units
-                mobilised = self.month > arr.start  # the first month is for mobilising
+                short = arr.delivered < (1.0 - p["delivery_tolerance"]) * arr.units
+                mobilised = month > arr.start  # the first month is for mobilising
                 if short and mobilised and (inspected or arr.payment.withholdable):
                     failed = True  # under-delivery is a breach the buyer sees
-                users, _, _, n_users = self.span(arr)
+                users, _, _, n_users = span(arr)
                 if n_users and arr.provider.origin != "in_house":
                     rate = complaints.count(users, arr.lot.line) / n_users
-                    if (
-                        rate > buyer.params["complaint_tolerance"]
-                        and rng.random() < arr.sensitivity()
-                    ):
+                    if rate > p["complaint_tolerance"] and rng.random() < arr.sensitivity():
                         failed = True
                 if failed and arr.regime.failures_count:
                     arr.strikes += 1

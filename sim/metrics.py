@@ -14,7 +14,9 @@ from functools import partial
 import mesa
 import numpy as np
 
-from . import kernels
+from .lazy import lazy
+
+kernels = lazy("sim.kernels")  # numba and the compiled loops: loaded when first used
 
 
 @dataclass(frozen=True)
@@ -718,8 +720,57 @@ class OutcomeCollector(mesa.DataCollector):
             columns[name].append(value(name, nan))
 
 
+def _summary_rows() -> tuple[list[str], dict[str, int]]:
+    """The series ``summarise`` reads, and each one's row."""
+    names: list[str] = []
+    for o in OUTCOMES:
+        for name in (o.num, o.den) if o.summary == "ratio" else (o.name,):
+            if name not in names:
+                names.append(name)
+    return names, {name: k for k, name in enumerate(names)}
+
+
+_SUMMARY_ROWS = _summary_rows()
+
+
 def summarise(series: dict[str, list[float]]) -> dict[str, float]:
-    """One value per outcome for a whole run, from its per-step series."""
+    """One value per outcome for a whole run, from its per-step series.
+
+    Series of one length are summarised together, a row each of one array (each row's sums
+    are numpy's sums of that series alone: the same pairwise sums over a contiguous row);
+    otherwise one by one (``_summarise_each``).
+    """
+    names, row = _SUMMARY_ROWS
+    steps = {len(series[name]) for name in names}
+    if len(steps) != 1 or not steps.pop():
+        return _summarise_each(series)
+    x = np.array([series[name] for name in names], dtype=float)
+    missing = np.isnan(x)
+    sums = np.where(missing, 0.0, x).sum(axis=1).tolist()  # np.nansum of each row
+    counts = (~missing).sum(axis=1).tolist()
+    finite = np.isfinite(x).any(axis=1).tolist()
+    last = x[:, -12:]
+    last_missing = missing[:, -12:]
+    last_sums = np.where(last_missing, 0.0, last).sum(axis=1).tolist()
+    last_counts = (~last_missing).sum(axis=1).tolist()
+    last_finite = np.isfinite(last).any(axis=1).tolist()
+    out = {}
+    for o in OUTCOMES:
+        if o.summary == "ratio":
+            out[o.name] = _ratio(sums[row[o.num]], sums[row[o.den]], o.scale)
+            continue
+        k = row[o.name]
+        if o.summary == "sum":
+            out[o.name] = sums[k]
+        elif o.summary == "last12":
+            out[o.name] = last_sums[k] / last_counts[k] if last_finite[k] else math.nan
+        else:
+            out[o.name] = sums[k] / counts[k] if finite[k] else math.nan
+    return out
+
+
+def _summarise_each(series: dict[str, list[float]]) -> dict[str, float]:
+    """``summarise``, one outcome at a time."""
     out = {}
     for o in OUTCOMES:
         if o.summary == "ratio":

@@ -6,7 +6,7 @@ import mesa
 import numpy as np
 
 from . import metrics, world
-from .agents import Resident, SocialOrganization
+from .agents import Residents, SocialOrganization
 from .agents.buyer import FUNDING_SOURCES
 from .decisions import AutomaticPolicy, Pending
 from .events import EventLog
@@ -52,7 +52,7 @@ class GppsModel(mesa.Model):
         self._phases = None
 
         self.population = Population(self.params, self.lines, seed)
-        self.residents = [Resident(self, i) for i in range(self.population.n)]
+        self.residents = Residents(self, self.population.n)  # Mesa agents, made when asked for
         self.market = Market(self)
         world.build(self)
         self.outcomes: dict[str, float] = {}
@@ -60,6 +60,22 @@ class GppsModel(mesa.Model):
         self.running = True
 
     # -- views ---------------------------------------------------------------------------------
+    # Mesa's views of the agents make the residents first (``Residents``: made when asked for).
+    @property
+    def agents(self):
+        self.residents.agents()
+        return super().agents
+
+    @property
+    def agents_by_type(self):
+        self.residents.agents()
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        self.residents.agents()
+        return super().agent_types
+
     @property
     def events(self) -> dict[str, list[dict]]:
         """The event tables (``EventLog.tables``)."""
@@ -193,6 +209,8 @@ class GppsModel(mesa.Model):
         total, count = pop.opinion_of(len(self.providers))
         from_residents = total * effort
         from_residents *= pool * p["donation_share_residents"] / len(self.lines)
+        # as Python numbers (the same values): what follows is arithmetic on a few of them
+        from_residents, total, count = from_residents.tolist(), total.tolist(), count.tolist()
         local = pool * pop.n * (1 - p["donation_share_residents"])
         for org in orgs:
             amount = from_residents[

@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import kernels
+from .lazy import lazy, ready
 from .rng import stream
+
+kernels = lazy("sim.kernels")  # numba and the compiled loops: loaded when first used
 
 
 class Network:
     """An undirected social network stored as CSR arrays (no Python object per edge)."""
 
     def __init__(self, n: int, src: np.ndarray, dst: np.ndarray):
-        order = np.lexsort((dst, src))
+        # ties sorted by (src, dst): one sort of the keys src × n + dst (ties are distinct)
+        key = src.astype(np.int64) * n + dst
+        key.sort()
         self.n = n
-        self.src = src[order].astype(np.int32)
-        self.dst = dst[order].astype(np.int32)
+        self.src = (key // n).astype(np.int32)
+        self.dst = (key % n).astype(np.int32)
         self.indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(self.src, minlength=n), out=self.indptr[1:])
 
@@ -69,7 +73,9 @@ def build_network(
     keep = src != dst
     a, b = src[keep], dst[keep]
     lo, hi = np.minimum(a, b), np.maximum(a, b)
-    pairs = np.unique(lo * n + hi)
+    pairs = np.sort(lo * n + hi)  # np.unique, sorted then deduplicated
+    if len(pairs):
+        pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
     lo, hi = pairs // n, pairs % n
     return Network(n, np.concatenate([lo, hi]), np.concatenate([hi, lo]))
 
@@ -85,6 +91,7 @@ class Population:
     """
 
     def __init__(self, params: dict, lines: list[dict], seed: int):
+        ready(kernels)  # loaded with the first model, not inside its first month
         n = int(params["n_residents"])
         n_lines = len(lines)
         n_comm = int(params["n_communities"])
@@ -373,7 +380,7 @@ def _equal(a: np.ndarray, b: np.ndarray) -> bool:
 
 def _span(pop: Population, where, line: int) -> tuple:
     need = pop.need[where, line] * pop.eligible[where, line]
-    return where, need, need.sum(), int((need > 0).sum())
+    return where, need, float(need.sum()), int((need > 0).sum())
 
 
 class _Links:

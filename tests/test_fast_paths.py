@@ -303,3 +303,128 @@ def test_draws_at_few_positions_are_the_full_draws_with_the_same_state_after(buf
     other, same = (np.random.Generator(np.random.MT19937(7)) for _ in range(2))
     where = np.array([5, 70, 900])
     assert np.array_equal(_draws_at(other, where, 1000), same.random(1000).take(where))
+
+
+# -- residents made when asked for ------------------------------------------------------------
+def _agents_and_outputs(m, steps: int, ask_at: int | None):
+    for k in range(steps):
+        if k == ask_at:
+            assert len(m.agents) > len(m.residents)  # Mesa's view makes the residents
+        m.step()
+    ids = {t.__name__: sorted(a.unique_id for a in s) for t, s in m.agents_by_type.items()}
+    out = (ids, dict(m.datacollector.model_vars), m.events)
+    forget_model(m)
+    return out
+
+
+@pytest.mark.parametrize("ask_at", [0, 7, None])
+def test_residents_made_when_asked_for_are_those_made_at_once(monkeypatch, ask_at):
+    from sim.agents import Resident, resident
+
+    params = {"n_residents": 300, "population": 1500, "steps": 20, "entry_rate": 1.0}
+    params["regime"] = "contract"  # tenders, and entrants after the residents are asked for
+    lazy = GppsModel(rng=4, **params)
+    assert not lazy.residents.made
+    got = _agents_and_outputs(lazy, 20, ask_at)
+    monkeypatch.setattr(resident, "_reserve_ids", lambda model, n: False)  # made at once
+    eager = GppsModel(rng=4, **params)
+    assert eager.residents.made
+    assert [(r.unique_id, r.index) for r in eager.residents] == [(i + 1, i) for i in range(300)]
+    expected = _agents_and_outputs(eager, 20, None)
+    assert got[0] == expected[0] and got[0]["Resident"] == list(range(1, 301))
+    assert got[0]["SocialOrganization"][0] > 300  # other agents numbered after the residents
+    assert got[2] == expected[2] and got[2]["entries"]  # the same entrants, ids alike (above)
+    for name, values in expected[1].items():
+        assert all(_same(a, b) for a, b in zip(got[1][name], values)), name
+    one = GppsModel(rng=4, **params)
+    r = one.residents[17]
+    assert (
+        isinstance(r, Resident)
+        and r.unique_id == 18
+        and r.community == one.population.community[17]
+    )
+    assert one.residents.made and len(one.agents_by_type[Resident]) == 300
+    forget_model(one)
+
+
+def test_importing_the_model_does_not_load_numba():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, sim.run; print('numba' in sys.modules, 'sim.kernels' in sys.modules); "
+        "import sim.kernels; sim.kernels.talk; print('numba' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True", "True"]  # the kernels wait for first use
+    code = (
+        "import sys, threading, sim.model\n"
+        "models = []\n"
+        "def build(seed): models.append(sim.model.GppsModel(rng=seed, n_residents=200))\n"
+        "threads = [threading.Thread(target=build, args=(s,)) for s in range(4)]\n"
+        "[t.start() for t in threads]; [t.join() for t in threads]\n"
+        "print(len(models), 'numba' in sys.modules, type(sys.modules['sim.kernels']).__name__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["4", "True", "module"]  # built models load them, once
+
+
+# -- the social network -----------------------------------------------------------------------
+def _network_as_it_was(community, degree, cross_share, rng):
+    """``build_network`` with ``np.unique`` and a lexsort of (src, dst)."""
+    n = len(community)
+    k = rng.poisson(degree / 2.0, size=n)
+    src = np.repeat(np.arange(n, dtype=np.int64), k)
+    sizes = np.bincount(community)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    c = community[src]
+    within = starts[c] + np.floor(rng.random(len(src)) * sizes[c]).astype(np.int64)
+    anyone = rng.integers(0, n, size=len(src))
+    dst = np.where(rng.random(len(src)) < cross_share, anyone, within)
+    keep = src != dst
+    a, b = src[keep], dst[keep]
+    pairs = np.unique(np.minimum(a, b) * n + np.maximum(a, b))
+    lo, hi = pairs // n, pairs % n
+    s, d = np.concatenate([lo, hi]), np.concatenate([hi, lo])
+    order = np.lexsort((d, s))
+    return s[order].astype(np.int32), d[order].astype(np.int32)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 300, 5000])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_network_sorted_by_keys_is_the_lexsorted_unique_ties(n, seed):
+    from sim.population import build_network
+    from sim.rng import stream
+
+    community = np.sort(np.random.default_rng(seed).integers(0, 4, n)).astype(np.int32)
+    net = build_network(community, 8.0, 0.1, stream(seed, "network"))
+    src, dst = _network_as_it_was(community, 8.0, 0.1, stream(seed, "network"))
+    assert net.src.dtype == net.dst.dtype == np.int32
+    assert np.array_equal(net.src, src) and np.array_equal(net.dst, dst)
+    assert np.array_equal(np.diff(net.indptr), np.bincount(src, minlength=n))
+
+
+# -- a run's summary ----------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", range(6))
+def test_summaries_of_all_series_at_once_are_those_of_each_series(seed):
+    rng = np.random.default_rng(seed)
+    names = metrics._SUMMARY_ROWS[0]
+    for steps in (1, 5, 12, 13, 120, 300):
+        series = {}
+        for name in names:
+            x = rng.lognormal(0, 3, steps) * rng.choice([1, -1], steps)
+            kind = rng.integers(0, 5)
+            if kind == 1:
+                x[rng.random(steps) < 0.3] = np.nan
+            elif kind == 2:
+                x[:] = np.nan
+            elif kind == 3:
+                x[rng.random(steps) < 0.1] = np.inf
+            elif kind == 4:
+                x[-12:] = np.nan
+            series[name] = x.tolist()
+        together, each = metrics.summarise(series), metrics._summarise_each(series)
+        assert together.keys() == each.keys()
+        assert all(_same(together[k], each[k]) for k in each), steps
+    uneven = {name: [1.0] * (3 if k % 2 else 4) for k, name in enumerate(names)}
+    assert metrics.summarise(uneven) == metrics._summarise_each(uneven)

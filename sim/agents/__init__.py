@@ -2,6 +2,6 @@
 
 from .buyer import GovernmentBuyer, InHouseUnit
 from .organization import SocialOrganization
-from .resident import Resident
+from .resident import Resident, Residents
 
-__all__ = ["GovernmentBuyer", "InHouseUnit", "Resident", "SocialOrganization"]
+__all__ = ["GovernmentBuyer", "InHouseUnit", "Resident", "Residents", "SocialOrganization"]

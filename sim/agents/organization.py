@@ -76,7 +76,10 @@ class SocialOrganization(Producer, mesa.Agent):
 
     def covered(self) -> bool:
         """Whether any current arrangement covers this organization's losses."""
-        return any(a.covers_losses for a in self.arrangements)
+        for a in self.arrangements:
+            if a.regime.covers_losses:  # ``a.covers_losses``
+                return True
+        return False
 
     # -- tendering ------------------------------------------------------------------------------
     def bid(self, lot, ceiling: float, units: float, term: int, n_eligible: int, fixed: bool):

@@ -14,7 +14,7 @@ import numpy as np
 #: Shading below this share is within normal variation and is not found by an inspection.
 DETECTION_TOLERANCE = 0.05
 
-_LEARNING_EXPONENT: dict[float, np.float64] = {}  # learning rate -> np.log2(1 + rate)
+_LEARNING_EXPONENT: dict[float, float] = {}  # learning rate -> np.log2(1 + rate)
 
 
 def _clip(x: float, lo: float, hi: float) -> float:
@@ -63,13 +63,20 @@ class Producer:
     def productivity(self) -> float:
         """Service hours per post-month: learning raises it, cost slack lowers it."""
         p = self.params
-        ref = p["units_per_post"] * 12.0 * max(self.staff, 1.0)
-        rate = p["learning_rate"]
-        exponent = _LEARNING_EXPONENT.get(rate)
-        if exponent is None:
-            exponent = _LEARNING_EXPONENT[rate] = np.log2(1.0 + rate)
-        learn = (max(self.cum_output, ref) / ref) ** exponent
-        return p["units_per_post"] * learn / (self.cost_factor * (1.0 + self.slack))
+        per_post = p["units_per_post"]
+        staff = self.staff
+        ref = per_post * 12.0 * (1.0 if 1.0 > staff else staff)  # max(staff, 1.0)
+        output = self.cum_output
+        ratio = (ref if ref > output else output) / ref  # max(output, ref) / ref
+        if ratio == 1.0:
+            learn = ratio  # 1.0 ** exponent
+        else:
+            rate = p["learning_rate"]
+            exponent = _LEARNING_EXPONENT.get(rate)
+            if exponent is None:
+                exponent = _LEARNING_EXPONENT[rate] = float(np.log2(1.0 + rate))
+            learn = ratio**exponent
+        return per_post * learn / (self.cost_factor * (1.0 + self.slack))
 
     def unit_cost(self, shading: float = 0.0) -> float:
         """Cost of one service hour at the given average shading (yuan)."""
@@ -118,16 +125,16 @@ class Producer:
         aversion = p["shading_aversion"]
         gain = pressure - self.motivation
         best = _clip(gain / aversion, 0.0, 1.0)
+        inspected = arr.inspection_probability()
         if best > DETECTION_TOLERANCE:
             below = min(best, DETECTION_TOLERANCE)
-
-            def payoff(x: float) -> float:
-                return gain * x - aversion * x * x / 2.0
-
-            sanction = arr.inspection_probability() * (penalty + strike) / qcs
-            if payoff(best) - sanction <= payoff(below):
+            sanction = inspected * (penalty + strike) / qcs
+            # payoff(x) = gain x − aversion x² / 2, at ``best`` and at ``below``
+            if (gain * best - aversion * best * best / 2.0) - sanction <= (
+                gain * below - aversion * below * below / 2.0
+            ):
                 best = below
-        soft = buyer["inspection_soft_share"] * arr.inspection_probability()
+        soft = buyer["inspection_soft_share"] * inspected
         d_n = min(arr.sensitivity() + soft, 1.0)
         s_n = _clip((gain - d_n * strike / qcs) / aversion, 0.0, 1.0)
         return best, s_n
@@ -140,18 +147,21 @@ class Producer:
         it has run, at least its staff) plus one post a month, except in the first month of a
         run: the providers of the initial arrangements are already in operation.
         """
+        p = self.params
+        qcs = p["quality_cost_share"]
         need = 0.0
+        choose = self.choose_shading
         for arr in self.arrangements:
-            arr.shade_m, arr.shade_n = self.choose_shading(arr)
-            need += arr.units * (1.0 - self.params["quality_cost_share"] * arr.shading())
+            arr.shade_m, arr.shade_n = choose(arr)
+            need += arr.units * (1.0 - qcs * arr.shading())
         target = need / self.productivity
         capacity = max(getattr(self, "peak_staff", 0.0), self.staff)
-        ceiling = self.staff + self.params["max_staff_growth"] * capacity + 1.0
+        ceiling = self.staff + p["max_staff_growth"] * capacity + 1.0
         staff = target if first_month else min(target, ceiling)
         if not covered:
             staff = min(staff, max(self.cash, 0.0) / self.post_cost)
         staff = max(staff, 0.0)
-        self.novices *= 1.0 - 1.0 / self.params["training_months"]
+        self.novices *= 1.0 - 1.0 / p["training_months"]
         if not first_month:  # the providers of a run's first month are already trained
             self.novices = min(self.novices + max(staff - self.staff, 0.0), staff)
         self.staff = staff
@@ -182,28 +192,28 @@ class Producer:
         Capacity is in service hours: shading frees staff time, so the same staff deliver
         more (lower-quality) hours.
         """
-        units = sum(a.units for a in self.arrangements)
+        arrangements = self.arrangements
+        qcs = self.params["quality_cost_share"]
+        units = sum([a.units for a in arrangements])
         posts_needed = (
-            sum(
-                a.units * (1.0 - self.params["quality_cost_share"] * a.shading())
-                for a in self.arrangements
-            )
-            / self.productivity
+            sum([a.units * (1.0 - qcs * a.shading()) for a in arrangements]) / self.productivity
         )
-        fill = 1.0 if posts_needed <= self.staff else self.staff / posts_needed
-        capacity = units * self.staff / posts_needed if posts_needed > 0 else 0.0
-        trained = self.trained_share
+        staff = self.staff
+        fill = 1.0 if posts_needed <= staff else staff / posts_needed
+        capacity = units * staff / posts_needed if posts_needed > 0 else 0.0
+        skilled = self.skill * self.trained_share
         delivered = 0.0
-        for arr in self.arrangements:
-            arr.delivered = arr.units * fill
-            arr.quality_m = self.skill * trained * (1.0 - arr.shade_m)
-            arr.quality_n = self.skill * trained * (1.0 - arr.shade_n)
-            delivered += arr.delivered
+        for arr in arrangements:
+            arr.delivered = done = arr.units * fill
+            arr.quality_m = skilled * (1.0 - arr.shade_m)
+            arr.quality_n = skilled * (1.0 - arr.shade_n)
+            delivered += done
         self.cum_output += delivered
-        self.peak_staff = max(getattr(self, "peak_staff", 0.0), self.staff)
-        self.month["delivered"] = delivered
-        self.month["capacity"] = capacity
-        return self.staff * self.post_cost
+        self.peak_staff = max(getattr(self, "peak_staff", 0.0), staff)
+        month = self.month
+        month["delivered"] = delivered
+        month["capacity"] = capacity
+        return staff * self.post_cost
 
     def adjust_slack(self, covered: bool) -> None:
         """Soft budgets let cost slack grow; hard budgets wear it down."""
@@ -241,8 +251,10 @@ class Producer:
             past = self._past = _sums(history)
         month = self.month
         gov = dict(past[2])
-        for k, v in month["gov"].items():
-            gov[k] = gov.get(k, 0.0) + v
+        this = month["gov"]
+        if this:
+            for k, v in this.items():
+                gov[k] = gov.get(k, 0.0) + v
         return {
             "gov": gov,
             "private": past[3] + month["private"],
@@ -259,8 +271,10 @@ def _sums(history) -> tuple:
     gov: dict[str, float] = {}
     private = costs = designed = outside = 0.0
     for m in history:  # plain additions: sum() of floats is compensated from Python 3.12 on
-        for k, v in m["gov"].items():
-            gov[k] = gov.get(k, 0.0) + v
+        this = m["gov"]
+        if this:
+            for k, v in this.items():
+                gov[k] = gov.get(k, 0.0) + v
         private += m["private"]
         costs += m["costs"]
         designed += m["designed"]

@@ -110,7 +110,7 @@ def _context():
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["sim.run", "sim.experiments.worker"])
+    ctx.set_forkserver_preload(["sim.run", "sim.kernels", "sim.experiments.worker"])
     return ctx
 
 
