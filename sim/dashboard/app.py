@@ -602,6 +602,7 @@ def RunButtons(
             icon_name="mdi-step-forward",
             disabled=session.finished,
             outlined=True,
+            classes=["gpps-step"],
         )
         solara.Button(
             tr("pause", lang) if playing.value else tr("play", lang),
