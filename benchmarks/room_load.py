@@ -59,6 +59,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import statistics
 import struct
 import subprocess
@@ -346,7 +347,8 @@ def _probe_loop(folder: Path) -> None:
     samples: collections.Counter = collections.Counter()
     inclusive: collections.Counter = collections.Counter()
     profiling = False
-    n_samples = 0
+    n_samples = 0.0
+    cpu_seen: dict = {}
     while True:
         for ask in sorted(folder.glob("*.ask")):
             what = ask.read_text().strip()
@@ -361,7 +363,8 @@ def _probe_loop(folder: Path) -> None:
             elif what == "profile-start":
                 samples.clear()
                 inclusive.clear()
-                n_samples = 0
+                n_samples = 0.0
+                cpu_seen: dict = {}
                 profiling = True
             elif what == "profile-stop":
                 profiling = False
@@ -373,35 +376,31 @@ def _probe_loop(folder: Path) -> None:
             tmp.rename(ask.with_suffix(".json"))
             ask.unlink()
         if profiling:
+            # each thread's stack, weighted by the CPU time the thread used since the last
+            # look: threads waiting (for the GIL, a lock, the network) weigh nothing
             for tid, frame in sys._current_frames().items():
                 if tid == me:
                     continue
-                top = True
-                seen = set()
-                busy = frame.f_code.co_name not in (
-                    "wait",
-                    "select",
-                    "_recv_into",
-                    "poll",
-                    "sleep",
-                    "acquire",
-                    "get",
-                    "_worker",
-                    "run_forever",
-                    "_run_once",
-                )
-                if not busy:
+                try:
+                    used = time.clock_gettime(time.pthread_getcpuclockid(tid))
+                except (OSError, AttributeError):
                     continue
-                n_samples += 1
+                weight = used - cpu_seen.get(tid, used)
+                cpu_seen[tid] = used
+                if weight <= 0:
+                    continue
+                n_samples += weight
+                seen = set()
+                top = True
                 while frame is not None:
                     code = frame.f_code
                     where = code.co_filename.split("site-packages/")[-1]
                     key = f"{where}:{code.co_firstlineno}:{code.co_name}"
                     if top:
-                        samples[key] += 1
+                        samples[key] += weight
                         top = False
                     if key not in seen:
-                        inclusive[key] += 1
+                        inclusive[key] += weight
                         seen.add(key)
                     frame = frame.f_back
             time.sleep(0.005)
@@ -422,7 +421,7 @@ def serve_with_probe(port: int, folder: str) -> int:
 class Server:
     """A dashboard server process pinned to one core, with its probe."""
 
-    def __init__(self, core: int | None, keep: float):
+    def __init__(self, core: int | None, keep: float, extra_env: dict | None = None):
         from sim.dashboard.server import free_port
 
         self.port = free_port("127.0.0.1")
@@ -433,6 +432,7 @@ class Server:
             **os.environ,
             "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
             "GPPS_DASHBOARD_KEEP_SECONDS": str(keep),
+            **(extra_env or {}),
         }
         env.pop("GPPS_DASHBOARD_SCENARIO", None)
         env.pop("GPPS_DASHBOARD_FACILITATOR", None)
@@ -498,6 +498,7 @@ class Server:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=20)
         self.log.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 # -- one repeat --------------------------------------------------------------------------------
@@ -563,9 +564,11 @@ def _wait_freed(server: Server, keep: float) -> dict:
         time.sleep(0.5)
 
 
-def repeat(participants: int, steps: int, keep: float, cores: tuple, profile: bool) -> dict:
+def repeat(
+    participants: int, steps: int, keep: float, cores: tuple, profile: bool, env: dict
+) -> dict:
     server_core, client_core = cores
-    server = Server(server_core, keep)
+    server = Server(server_core, keep, env)
     try:
         asyncio.run(_one(server.url, 2))  # imports, first render: not the room's cost
         warm = _wait_freed(server, keep)
@@ -708,14 +711,14 @@ def report(runs: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def profile_report(prof: dict, top: int = 25) -> str:
+def profile_report(prof: dict, top: int = 60) -> str:
     n = max(prof["samples"], 1)
-    lines = [f"server stacks sampled while stepping: {prof['samples']} busy-thread samples"]
-    lines.append("  inclusive (share of samples with the function on the stack):")
+    lines = [f"server stacks sampled while stepping, weighted by CPU: {prof['samples']:.1f} s"]
+    lines.append("  inclusive (share of the CPU with the function on the stack):")
     for key, count in prof["inclusive"][:top]:
         lines.append(f"    {100 * count / n:5.1f}%  {key}")
-    lines.append("  self (share of samples with the function on top):")
-    for key, count in prof["self"][:15]:
+    lines.append("  self (share of the CPU with the function on top):")
+    for key, count in prof["self"][:25]:
         lines.append(f"    {100 * count / n:5.1f}%  {key}")
     return "\n".join(lines)
 
@@ -740,12 +743,26 @@ def main(argv=None) -> int:
     ap.add_argument(
         "--profile", action="store_true", help="sample the server's stacks while stepping"
     )
+    ap.add_argument(
+        "--server-env",
+        metavar="KEY=VALUE",
+        action="append",
+        default=[],
+        help="an environment variable for the server (to compare settings; repeatable)",
+    )
     ap.add_argument("--json", metavar="FILE", help="also write every repeat's figures as JSON")
     args = ap.parse_args(argv)
     for name in ("participants", "steps", "repeats"):
         if getattr(args, name) < 1:
             print(f"--{name} = {getattr(args, name)}: expected at least 1", file=sys.stderr)
             return 2
+    env = {}
+    for item in args.server_env:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            print(f"--server-env = {item}: expected KEY=VALUE", file=sys.stderr)
+            return 2
+        env[key] = value
     cores = (None, None) if args.no_pin else (args.server_core, args.client_core)
     if not args.no_pin:
         available = os.sched_getaffinity(0)
@@ -760,7 +777,7 @@ def main(argv=None) -> int:
         os.sched_setaffinity(0, {args.client_core})
     runs, profiles = [], []
     for _ in range(args.repeats):
-        room = repeat(args.participants, args.steps, args.keep, cores, args.profile)
+        room = repeat(args.participants, args.steps, args.keep, cores, args.profile, env)
         runs.append(summarize(room, args.participants, args.steps))
         if "profile" in room:
             profiles.append(room["profile"])
