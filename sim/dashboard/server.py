@@ -34,20 +34,14 @@ SOLARA_ENV = {
     # a page whose connection is lost is closed after this (a reconnect within it resumes);
     # its run is then kept for app.SEATS.keep seconds more for a reload, then freed
     "SOLARA_KERNEL_CULL_TIMEOUT": "60s",
-    # a page's messages are written to its socket by the thread that renders them, not handed
-    # to the event loop one at a time (needs uvicorn's "websockets" protocol, see ``serve``)
-    "SOLARA_SERVER_SYNC_WS_WRITE": "True",
     # the renderer walks only the parts of a page whose state changed (a Step re-renders the
     # month, the buttons and the charts, not the controls)
     "REACTON_FAST": "1",
+    # not SOLARA_SERVER_SYNC_WS_WRITE (frames written by the rendering thread, with uvicorn's
+    # "websockets" protocol): it writes to the socket's file descriptor number, which the
+    # system gives to the next connection once a page's socket closes; a closed page's
+    # message was seen at the head of another client's HTTP answer (benchmarks.room_load)
 }
-
-
-def sync_ws_write() -> bool:
-    """Whether Solara writes websocket frames from the rendering thread (then uvicorn must use
-    its ``websockets`` protocol, the one Solara can write through)."""
-    value = os.environ.get("SOLARA_SERVER_SYNC_WS_WRITE", "")
-    return value.strip().lower() in ("1", "true", "yes", "on")
 
 
 def is_loopback(host: str) -> bool:
@@ -265,9 +259,6 @@ def serve(
 
     # plain http on a workshop machine: solara's advice about https cookies is noise here
     warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
-    # uvicorn's "websockets" protocol is the one Solara writes frames through (SYNC_WS_WRITE);
-    # uvicorn says it will be replaced: Solara then logs that it falls back to its usual path
-    warnings.filterwarnings("ignore", message="The `websockets` implementation is deprecated")
 
     address = url(host, port)
     shown = addresses(host, port)
@@ -301,7 +292,6 @@ def serve(
         log_level=log_level,
         access_log=False,
         loop="asyncio",
-        ws="websockets" if sync_ws_write() else "auto",
     )
     server = Server(config)
     server.run()
