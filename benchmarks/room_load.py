@@ -5,6 +5,7 @@
     python -m benchmarks.room_load --participants 20            # 3 repeats, a server each
     python -m benchmarks.room_load --participants 20 --repeats 5 --json room.json
     python -m benchmarks.room_load --participants 20 --profile   # where the server's CPU goes
+    python -m benchmarks.room_load --participants 2 --steps 1 --repeats 1   # a quick look
 
 Each participant is a client that speaks the page's own protocol, not a browser: it loads the
 page over HTTP (which sets the browser session's cookie), opens the Solara kernel websocket
@@ -49,8 +50,11 @@ scenario; with 20 participants the click-to-last-chart median at most 1 s and p9
 3 s. Times depend on the machine and its load: the load average is printed with each repeat.
 
 ``--profile`` samples the server's threads' stacks every few milliseconds during the stepping
-phase (from the probe thread, through ``sys._current_frames``) and prints the functions where
-the time was spent.
+phase (from the probe thread, through ``sys._current_frames``), each weighted by the CPU time
+its thread used since the last look, and prints the functions where the time was spent (a
+thread that has just gone to wait is counted where it waits: read the shares as rough).
+``--server-env KEY=VALUE`` sets an environment variable of the server, to compare settings
+(e.g. ``--server-env REACTON_FAST=0``).
 """
 
 from __future__ import annotations
