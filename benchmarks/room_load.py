@@ -6,6 +6,7 @@
     python -m benchmarks.room_load --participants 20 --repeats 5 --json room.json
     python -m benchmarks.room_load --participants 20 --profile   # where the server's CPU goes
     python -m benchmarks.room_load --participants 2 --steps 1 --repeats 1   # a quick look
+    python -m benchmarks.room_load --participants 20 --start-month 100 --repeats 1  # late in a run
 
 Each participant is a client that speaks the page's own protocol, not a browser: it loads the
 page over HTTP (which sets the browser session's cookie), opens the Solara kernel websocket
@@ -20,7 +21,9 @@ tab (the ``EchartsWidget`` s marked ``gpps-chart``) now holds one point per mont
 month included.
 
 All participants load the page together, then all step ``--steps`` months (default 5)
-together, each clicking again as soon as its page has the month's charts.
+together, each clicking again as soon as its page has the month's charts (with
+``--start-month M``, after all have stepped M months untimed: charts late in a run hold more
+points).
 
 The server (``sim.dashboard.server.serve``, as ``gpps dashboard`` runs it) is a process
 pinned to one core (``--server-core``, default 0); the clients run in this process, pinned to
@@ -221,7 +224,7 @@ class Participant:
             url,
             additional_headers={"Cookie": self.cookie, "Origin": self.origin},
             max_size=None,
-            compression=None,
+            compression="deflate",  # what browsers offer: the server compresses
             open_timeout=TIMEOUT,
             ping_interval=None,
         )
@@ -517,19 +520,25 @@ def percentile(values: list[float], q: float) -> float:
     return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
 
-async def _room(url: str, participants: int, steps: int, server: Server, profile: bool) -> dict:
+async def _room(
+    url: str, participants: int, steps: int, server: Server, profile: bool, start: int = 0
+) -> dict:
     clients = [Participant(url, f"participant {i + 1}") for i in range(participants)]
     await asyncio.gather(*(c.open() for c in clients))
+
+    async def walk(c: Participant, n: int):
+        for _ in range(n):
+            await c.step()
+
+    if start:  # untimed: the run goes on to a later month first
+        await asyncio.gather(*(walk(c, start) for c in clients))
+        for c in clients:
+            c.steps.clear()
     rss_loaded = server.rss()
     if profile:
         server.ask("profile-start")
     cpu0, wall0 = server.cpu(), time.monotonic()
-
-    async def walk(c: Participant):
-        for _ in range(steps):
-            await c.step()
-
-    await asyncio.gather(*(walk(c) for c in clients))
+    await asyncio.gather(*(walk(c, steps) for c in clients))
     cpu1, wall1 = server.cpu(), time.monotonic()
     prof = server.ask("profile-stop") if profile else None
     rss_stepped = server.rss()
@@ -569,7 +578,13 @@ def _wait_freed(server: Server, keep: float) -> dict:
 
 
 def repeat(
-    participants: int, steps: int, keep: float, cores: tuple, profile: bool, env: dict
+    participants: int,
+    steps: int,
+    keep: float,
+    cores: tuple,
+    profile: bool,
+    env: dict,
+    start: int = 0,
 ) -> dict:
     server_core, client_core = cores
     server = Server(server_core, keep, env)
@@ -578,7 +593,7 @@ def repeat(
         warm = _wait_freed(server, keep)
         rss0 = server.rss()
         load = os.getloadavg()
-        room = asyncio.run(_room(server.url, participants, steps, server, profile))
+        room = asyncio.run(_room(server.url, participants, steps, server, profile, start))
         kept = server.ask("state")  # just after the tabs closed: their runs are kept
         time.sleep(1.0)
         freed = _wait_freed(server, keep)
@@ -736,6 +751,12 @@ def main(argv=None) -> int:
         "--steps", type=int, default=5, help="months each participant steps (default 5)"
     )
     ap.add_argument(
+        "--start-month",
+        type=int,
+        default=0,
+        help="months every participant steps, untimed, before the measured steps (default 0)",
+    )
+    ap.add_argument(
         "--repeats", type=int, default=3, help="repeats, a fresh server each (default 3)"
     )
     ap.add_argument(
@@ -760,6 +781,13 @@ def main(argv=None) -> int:
         if getattr(args, name) < 1:
             print(f"--{name} = {getattr(args, name)}: expected at least 1", file=sys.stderr)
             return 2
+    if not 0 <= args.start_month <= 120 - args.steps:
+        print(
+            f"--start-month = {args.start_month}: expected 0 to {120 - args.steps} "
+            "(the default scenario runs 120 months)",
+            file=sys.stderr,
+        )
+        return 2
     env = {}
     for item in args.server_env:
         key, sep, value = item.partition("=")
@@ -781,7 +809,9 @@ def main(argv=None) -> int:
         os.sched_setaffinity(0, {args.client_core})
     runs, profiles = [], []
     for _ in range(args.repeats):
-        room = repeat(args.participants, args.steps, args.keep, cores, args.profile, env)
+        room = repeat(
+            args.participants, args.steps, args.keep, cores, args.profile, env, args.start_month
+        )
         runs.append(summarize(room, args.participants, args.steps))
         if "profile" in room:
             profiles.append(room["profile"])
