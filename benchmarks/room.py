@@ -7,9 +7,9 @@ CPU time (all threads of the process) per step:
 - ``model``: ``RunSession.step(1)`` alone;
 - ``charts``: the Outcomes view's 16 ECharts options (``charts.group_charts``) and their JSON,
   the data sent to the browser (with the size sent);
-- ``page``: the whole page rendered headless (``solara.render``): a click on Step until the
-  page shows the new month and its charts (or, on a revision that drew PNGs, until the figures
-  of that month are drawn);
+- ``page``: the whole page rendered headless (``solara.render``, with the server's renderer
+  settings): a click on Step until the page shows the new month and its charts (or, on a
+  revision that drew PNGs, until the figures of that month are drawn);
 - ``matplotlib``: on a revision that has it, the four outcome figures as PNGs
   (``plots.group_figure``), what each step cost before the charts moved to the browser.
 
@@ -101,7 +101,12 @@ def page(steps: int) -> float:
     import ipyvuetify as v
     import solara
 
+    from sim.dashboard import server
     from sim.dashboard.app import Page
+
+    for key in ("REACTON_FAST",):  # the server's renderer, on a revision that sets it
+        if key in server.SOLARA_ENV:
+            os.environ.setdefault(key, server.SOLARA_ENV[key])
 
     _, rc = solara.render(Page(), handle_error=False)
 

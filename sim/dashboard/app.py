@@ -262,13 +262,50 @@ def Text(text: str, classes: str = ""):
     return solara.Div(children=[text], classes=classes.split())
 
 
+class Boxed:
+    """A chart's option handed to its widget as one value that the renderer compares by
+    identity: otherwise every render of a page of charts walks and compares every point of
+    every series (twice), which costs more than building the charts."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Boxed) and other.value is self.value
+
+    __hash__ = None
+
+
+def _chart_widget():
+    """Solara's ``EchartsWidget`` (what the browser gets is unchanged) taking its option
+    ``Boxed``."""
+    global ChartWidget
+    if ChartWidget is None:
+        import traitlets
+        from solara.components.echarts import EchartsWidget
+
+        class _ChartWidget(EchartsWidget):
+            boxed = traitlets.Any(None)  # not sent: the option inside it is
+
+            @traitlets.observe("boxed")
+            def _unbox(self, change):
+                if change["new"] is not None:
+                    self.option = change["new"].value
+
+        ChartWidget = _ChartWidget
+    return ChartWidget
+
+
+ChartWidget = None
+
+
 def Chart(option: dict, classes: list[str] | None = None, height: int = 180):
     """An ECharts chart the browser draws (``option``: plain data, see ``charts``). Solara's
     ``FigureEcharts`` widget, made directly: a page of charts re-renders every step."""
-    from solara.components.echarts import EchartsWidget
-
-    return EchartsWidget.element(
-        option=option,
+    return _chart_widget().element(
+        boxed=Boxed(option),
         attributes={
             "class": " ".join(["gpps-chart", *(classes or [])]),
             "style": f"height: {height}px; width: 100%;",
@@ -639,6 +676,7 @@ def RunButtons(
             icon_name="mdi-step-forward",
             disabled=session.finished,
             outlined=True,
+            classes=["gpps-step"],
         )
         solara.Button(
             tr("pause", lang) if playing.value else tr("play", lang),

@@ -34,6 +34,13 @@ SOLARA_ENV = {
     # a page whose connection is lost is closed after this (a reconnect within it resumes);
     # its run is then kept for app.SEATS.keep seconds more for a reload, then freed
     "SOLARA_KERNEL_CULL_TIMEOUT": "60s",
+    # the renderer walks only the parts of a page whose state changed (a Step re-renders the
+    # month, the buttons and the charts, not the controls)
+    "REACTON_FAST": "1",
+    # not SOLARA_SERVER_SYNC_WS_WRITE (frames written by the rendering thread, with uvicorn's
+    # "websockets" protocol): it writes to the socket's file descriptor number, which the
+    # system gives to the next connection once a page's socket closes; a closed page's
+    # message was seen at the head of another client's HTTP answer (benchmarks.room_load)
 }
 
 

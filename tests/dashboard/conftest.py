@@ -37,6 +37,17 @@ VIEWPORT = {"width": 1600, "height": 1000}
 SERVER_START_SECONDS = 90
 
 
+def _server_renderer() -> None:
+    """Headless renders here walk the page as the server's renderer does (``REACTON_FAST``,
+    one of ``server.SOLARA_ENV``)."""
+    from sim.dashboard.server import SOLARA_ENV
+
+    os.environ.setdefault("REACTON_FAST", SOLARA_ENV["REACTON_FAST"])
+
+
+_server_renderer()
+
+
 def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
 
