@@ -603,6 +603,7 @@ CASE_SETTINGS = frozenset(
         "n_service_lines", "need_prevalence", "need_units_per_person", "n_independent_orgs",
         "n_buyers", "budget_general_per_capita", "budget_earmarked_per_capita", "start_step",
         "retender_delay_months", "weight_price", "weight_quality", "weight_reputation",
+        "max_lots_per_bidder",
     }
 )  # fmt: skip
 
