@@ -37,7 +37,7 @@ QUICK = {"sizes": [1_000, 10_000], "steps": 20, "warmup": 12, "seeds": [1, 2, 3,
 def targets(summary: dict, quick: bool) -> list[dict]:
     """Each target: the figure, the bound, whether it is met, and the floor below which (above,
     for an upper bound) the figure is a gross regression: half the bound (twice an upper
-    bound), or for the speed and memory targets raised this round, the floors of the bounds
+    bound), or for the speed and memory targets raised in gpps 0.3.0, the floors of the bounds
     before (``--quick`` fails only below a floor)."""
     big = max(summary["sizes"])
     rows = []
