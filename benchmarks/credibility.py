@@ -129,20 +129,18 @@ def main(argv=None) -> int:
     show("6 contract: active organizations in month 1", active[:, 0])
     show("6 contract: active organizations in the last month", active[:, -1])
     show("6 contract: exits per run", [x.summary["exits"] for x in c])
+
     # 7
+    def private_share(x) -> float:
+        s = x.summary
+        return _first(s, "outlay_private_providers", "outlay_private") / s["outlay_government"]
+
     for r, rs in by.items():
-        show(
-            f"7 {r}: private / government outlay",
-            [
-                _first(x.summary, "outlay_private_providers", "outlay_private")
-                / x.summary["outlay_government"]
-                for x in rs
-            ],
-        )
+        show(f"7 {r}: private / government outlay", [private_share(x) for x in rs])
     no_crowd = runs(seeds, regime="contract", crowd_out=0.0)
     show(
         "7 contract, crowd_out 0: private / government outlay",
-        [x.summary["outlay_private_providers"] / x.summary["outlay_government"] for x in no_crowd],
+        [private_share(x) for x in no_crowd],
     )
     # 8
     a = run("reform_path", seed=seeds[0])

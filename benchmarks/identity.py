@@ -93,31 +93,20 @@ def differences(before: dict, after: dict) -> list[str]:
 
 def _against(rev: str, regimes) -> dict:
     """The snapshot of revision ``rev``: this file run with ``--save`` in a worktree of it."""
-    with tempfile.TemporaryDirectory(prefix="gpps-identity-") as tmp:
-        tree = Path(tmp) / "tree"
+    from benchmarks.throughput import worktree  # not at the top: the old tree runs this file
+
+    with worktree(rev) as tree, tempfile.TemporaryDirectory(prefix="gpps-identity-") as tmp:
+        script, shot = Path(tmp) / "identity.py", Path(tmp) / "before.pkl"
+        script.write_text(Path(__file__).read_text(encoding="utf-8"), encoding="utf-8")
+        env = {**os.environ, "PYTHONPATH": str(tree), "GPPS_IDENTITY_TREE": str(tree)}
         subprocess.run(
-            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), rev],
+            [sys.executable, str(script), "--save", str(shot), "--regimes", ",".join(regimes)],
             check=True,
-            capture_output=True,
+            env=env,
+            cwd=tree,
         )
-        try:
-            script, shot = Path(tmp) / "identity.py", Path(tmp) / "before.pkl"
-            script.write_text(Path(__file__).read_text(encoding="utf-8"), encoding="utf-8")
-            env = {**os.environ, "PYTHONPATH": str(tree), "GPPS_IDENTITY_TREE": str(tree)}
-            subprocess.run(
-                [sys.executable, str(script), "--save", str(shot), "--regimes", ",".join(regimes)],
-                check=True,
-                env=env,
-                cwd=tree,
-            )
-            with open(shot, "rb") as f:
-                return pickle.load(f)
-        finally:
-            subprocess.run(
-                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
-                check=False,
-                capture_output=True,
-            )
+        with open(shot, "rb") as f:
+            return pickle.load(f)
 
 
 def main(argv=None) -> int:

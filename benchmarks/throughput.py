@@ -50,7 +50,7 @@ print(json.dumps({"cpu_s": cpu, "wall_s": time.perf_counter() - wall, "runs": ru
 @contextmanager
 def worktree(rev: str):
     """A detached git worktree of ``rev`` in a temporary folder (removed afterwards)."""
-    with tempfile.TemporaryDirectory(prefix="gpps-throughput-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="gpps-worktree-") as tmp:
         tree = Path(tmp) / "tree"
         subprocess.run(
             ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), rev],

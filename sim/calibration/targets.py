@@ -214,15 +214,8 @@ def build(data: dict, label: str) -> Calibration:
             f"{label}: priors.{unused[0]}: a prior for a parameter that is not free; add it to "
             "free or remove the prior"
         )
-    raw_cases = data.get("case")
-    if not isinstance(raw_cases, list) or not raw_cases:
-        raise InputError(f"{label}: case = {show(raw_cases)}: expected one or more [[case]] tables")
     cases = []
-    for i, rc in enumerate(raw_cases):
-        where = f"case[{i}]"
-        if not isinstance(rc, dict):
-            raise InputError(f"{label}: {where} = {show(rc)}: expected a table")
-        _keys(rc, _CASE, where + ".", label)
+    for where, rc in _tables(data.get("case"), "case", "[[case]]", _CASE, label):
         scenario = _text(label, f"{where}.scenario", rc.get("scenario"))
         try:
             load_scenario(scenario)
@@ -255,18 +248,22 @@ def build(data: dict, label: str) -> Calibration:
     )
 
 
-def _targets(raw, where: str, label: str) -> tuple[Target, ...]:
+def _tables(raw, key: str, what: str, allowed: set, label: str):
+    """Each table of the array of tables ``key`` as ``(where, table)``, its keys checked."""
     if not isinstance(raw, list) or not raw:
-        raise InputError(
-            f"{label}: {where}.target = {show(raw)}: expected one or more [[case.target]] tables"
-        )
+        raise InputError(f"{label}: {key} = {show(raw)}: expected one or more {what} tables")
+    for i, table in enumerate(raw):
+        where = f"{key}[{i}]"
+        if not isinstance(table, dict):
+            raise InputError(f"{label}: {where} = {show(table)}: expected a table")
+        _keys(table, allowed, where + ".", label)
+        yield where, table
+
+
+def _targets(raw, where: str, label: str) -> tuple[Target, ...]:
     known = measures.names()
     out = []
-    for j, rt in enumerate(raw):
-        w = f"{where}.target[{j}]"
-        if not isinstance(rt, dict):
-            raise InputError(f"{label}: {w} = {show(rt)}: expected a table")
-        _keys(rt, _TARGET, w + ".", label)
+    for w, rt in _tables(raw, f"{where}.target", "[[case.target]]", _TARGET, label):
         name = _text(label, f"{w}.name", rt.get("name"))
         m = rt.get("measure")
         if m not in known:

@@ -270,28 +270,35 @@ def network_data(model) -> dict:
     }
 
 
+#: Most organizations in one column of the network view (more go into several columns).
+PER_COLUMN = 25
+
+
+def network_layout(data: dict) -> tuple[list[dict], dict[str, tuple[float, float]], float]:
+    """The organizations ordered by origin, each node's position ``(x, y)``, ``y`` in (0, 1)
+    from the top, and the x of the last column: buyers at x = 0, their in-house units at
+    x = -1, organizations in columns of at most ``PER_COLUMN`` from x = 1.2."""
+    order = {"founded": 0, "grassroots": 1, "external": 2}
+    orgs = sorted(data["orgs"], key=lambda o: order.get(o["origin"], 3))
+    pos: dict[str, tuple[float, float]] = {}
+    for items, x in ((data["buyers"], 0.0), (data["in_house"], -1.0)):
+        for i, item in enumerate(items):
+            pos[item["name"]] = (x, (i + 0.5) / max(len(items), 1))
+    n_cols = max(1, math.ceil(len(orgs) / PER_COLUMN))
+    rows = math.ceil(len(orgs) / n_cols) if orgs else 1
+    for k, o in enumerate(orgs):
+        pos[o["name"]] = (1.2 + 0.6 * (k // rows), (k % rows + 0.5) / rows)
+    return orgs, pos, 1.2 + 0.6 * (n_cols - 1)
+
+
 def network_chart(data: dict, lang: str) -> dict:
     """Buyers (squares) in the middle, their in-house units (diamonds) to the left,
     organizations (circles, coloured by origin, sized by revenue) to the right; solid links
     are running purchases (colour: regime, width: value), dashed ones affiliation ties."""
-    buyers, orgs, in_house = data["buyers"], data["orgs"], data["in_house"]
-    order = {"founded": 0, "grassroots": 1, "external": 2}
-    orgs = sorted(orgs, key=lambda o: order.get(o["origin"], 3))
-    pos: dict[str, tuple[float, float]] = {}
-
-    def column(items, x):
-        for i, item in enumerate(items):
-            pos[item["name"]] = (x, (i + 0.5) / max(len(items), 1))
-
-    column(buyers, 0.0)
-    column(in_house, -1.0)
-    per_column = 25  # many organizations (e.g. Shanghai 2009) go into several columns
-    n_cols = max(1, math.ceil(len(orgs) / per_column))
-    rows = math.ceil(len(orgs) / n_cols) if orgs else 1
-    for k, o in enumerate(orgs):
-        pos[o["name"]] = (1.2 + 0.6 * (k // rows), (k % rows + 0.5) / rows)
+    buyers, in_house = data["buyers"], data["in_house"]
+    orgs, pos, right = network_layout(data)
     labelled = len(orgs) <= 40
-    scale = 1.0 if len(orgs) <= per_column else 0.45
+    scale = 1.0 if len(orgs) <= PER_COLUMN else 0.45
     revenues = [o["revenue"] for o in orgs + in_house if o["revenue"] > 0]
     top = max(revenues, default=0.0)
 
@@ -384,7 +391,7 @@ def network_chart(data: dict, lang: str) -> dict:
         ],
         # nodes on hidden axes: symbols keep their shape whatever the chart's size
         "grid": {"left": 70, "right": 150 if labelled else 30, "top": 30, "bottom": 80},
-        "xAxis": {"type": "value", "show": False, "min": -1.0, "max": 1.2 + 0.6 * (n_cols - 1)},
+        "xAxis": {"type": "value", "show": False, "min": -1.0, "max": right},
         "yAxis": {"type": "value", "show": False, "min": 0, "max": 1, "inverse": True},
         "series": [
             {
@@ -505,7 +512,25 @@ def compare_chart(rows: list[dict], name: str, lang: str) -> dict:
     finite = [
         x for r in rows if r["outcome"] == name for x in (r["mean"], r["ci_high"], r["ci_low"])
     ]
-    low, high = y_range(name, finite)
+    return _bars(
+        short,
+        y_range(name, finite),
+        [
+            {"type": "bar", "name": outcome_label(name, lang), "data": means, "barWidth": "55%"},
+            {
+                "type": "boxplot",
+                "name": tr("interval", lang),
+                "data": boxes,
+                "boxWidth": [4, 10],
+                "itemStyle": {"color": "rgba(0,0,0,0)", "borderColor": "#222", "borderWidth": 1.2},
+            },
+        ],
+    )
+
+
+def _bars(categories: list, value_range: tuple[float, float], series: list, font: int = 10):
+    """A horizontal chart: one row per category, values on the x axis over ``value_range``."""
+    low, high = value_range
     return {
         "animation": False,
         "textStyle": {"fontFamily": "sans-serif"},
@@ -516,24 +541,15 @@ def compare_chart(rows: list[dict], name: str, lang: str) -> dict:
             "min": low,
             "max": high,
             "splitNumber": 4,
-            "axisLabel": {"fontSize": 10},
+            "axisLabel": {"fontSize": font},
         },
         "yAxis": {
             "type": "category",
-            "data": short,
+            "data": categories,
             "inverse": True,
-            "axisLabel": {"fontSize": 10},
+            "axisLabel": {"fontSize": font},
         },
-        "series": [
-            {"type": "bar", "name": outcome_label(name, lang), "data": means, "barWidth": "55%"},
-            {
-                "type": "boxplot",
-                "name": tr("interval", lang),
-                "data": boxes,
-                "boxWidth": [4, 10],
-                "itemStyle": {"color": "rgba(0,0,0,0)", "borderColor": "#222", "borderWidth": 1.2},
-            },
-        ],
+        "series": series,
     }
 
 
@@ -575,26 +591,10 @@ def spread_chart(groups: list[tuple[str, list[float]]], name: str, lang: str, fo
         mean = rounded(sum(values) / len(values)) if values else None
         bars.append({"value": mean, "itemStyle": {"color": colour, "opacity": 0.45}})
         dots.extend([rounded(v), i] for v in values)
-    low, high = y_range(name, [v for _, values in groups for v in values])
-    return {
-        "animation": False,
-        "textStyle": {"fontFamily": "sans-serif"},
-        "grid": {"left": 6, "right": 16, "top": 8, "bottom": 4, "containLabel": True},
-        "tooltip": {"trigger": "item", "confine": True},
-        "xAxis": {
-            "type": "value",
-            "min": low,
-            "max": high,
-            "splitNumber": 4,
-            "axisLabel": {"fontSize": font},
-        },
-        "yAxis": {
-            "type": "category",
-            "data": [label for label, _ in groups],
-            "inverse": True,
-            "axisLabel": {"fontSize": font},
-        },
-        "series": [
+    return _bars(
+        [label for label, _ in groups],
+        y_range(name, [v for _, values in groups for v in values]),
+        [
             {"type": "bar", "name": tr("room_mean", lang), "data": bars, "barWidth": "55%"},
             {
                 "type": "scatter",
@@ -604,4 +604,5 @@ def spread_chart(groups: list[tuple[str, list[float]]], name: str, lang: str, fo
                 "itemStyle": {"color": "#222", "opacity": 0.8},
             },
         ],
-    }
+        font,
+    )

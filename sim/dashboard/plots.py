@@ -31,8 +31,10 @@ from .charts import (  # noqa: F401  (network_data, satisfaction_data: read by t
     GROUP_PLOTS,
     GROUPS,
     ORIGIN_COLOURS,
+    PER_COLUMN,
     REGIME_COLOURS,
     network_data,
+    network_layout,
     satisfaction_data,
 )
 from .i18n import name_label, origin_label, outcome_label, regime_label, tr, unit_label
@@ -175,25 +177,11 @@ def network_figure(data: dict, lang: str) -> Figure:
     organizations (circles, coloured by origin, sized by revenue) to the right; solid lines are
     running arrangements (coloured by regime, width by value), dashed ones affiliation ties."""
     lang = plot_lang(lang)
-    buyers, orgs, in_house = data["buyers"], data["orgs"], data["in_house"]
-    order = {"founded": 0, "grassroots": 1, "external": 2}
-    orgs = sorted(orgs, key=lambda o: order.get(o["origin"], 3))
-    pos: dict[str, tuple[float, float]] = {}
-
-    def column(items, x):
-        n = len(items)
-        for i, item in enumerate(items):
-            pos[item["name"]] = (x, 1.0 - (i + 0.5) / max(n, 1))
-
-    column(buyers, 0.0)
-    column(in_house, -1.0)
-    per_column = 25  # many organizations (e.g. Shanghai 2009) go into several columns
-    n_cols = max(1, math.ceil(len(orgs) / per_column))
-    rows = math.ceil(len(orgs) / n_cols) if orgs else 1
-    for k, o in enumerate(orgs):
-        pos[o["name"]] = (1.2 + 0.6 * (k // rows), 1.0 - (k % rows + 0.5) / rows)
+    buyers, in_house = data["buyers"], data["in_house"]
+    orgs, from_top, right = network_layout(data)
+    pos = {name: (x, 1.0 - y) for name, (x, y) in from_top.items()}  # y up
     labelled = len(orgs) <= 40
-    scale = 1.0 if len(orgs) <= per_column else 0.3
+    scale = 1.0 if len(orgs) <= PER_COLUMN else 0.3
     revenues = [o["revenue"] for o in orgs + in_house if o["revenue"] > 0]
     top = max(revenues, default=1.0)
 
@@ -281,7 +269,7 @@ def network_figure(data: dict, lang: str) -> Figure:
                     va="center",
                     fontsize=7,
                 )
-        ax.set_xlim(-1.9, 2.3 + 0.6 * (n_cols - 1))
+        ax.set_xlim(-1.9, right + 1.1)
         ax.set_ylim(-0.08, 1.08)
         handles = [
             Line2D([], [], marker="s", ls="none", color="#333333", label=tr("buyer", lang)),

@@ -220,6 +220,11 @@ def new_page(browser, dashboard_url, request):
         return page
 
     yield make
+    _close(contexts, request)
+
+
+def _close(contexts, request) -> None:
+    """Close a test's browser contexts, with a screenshot of each page if the test failed."""
     if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
         for i, context in enumerate(contexts):
             for j, page in enumerate(context.pages):
@@ -248,15 +253,7 @@ def room_page(browser, room_url, request):
         return page
 
     yield make
-    if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
-        for i, context in enumerate(contexts):
-            for j, page in enumerate(context.pages):
-                try:
-                    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-failed-{i}{j}.png"))
-                except Exception:
-                    pass
-    for context in contexts:
-        context.close()
+    _close(contexts, request)
 
 
 @pytest.hookimpl(hookwrapper=True)
