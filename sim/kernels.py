@@ -99,21 +99,21 @@ def experience(
     return n_unhappy
 
 
-@njit(f"UniTuple(float64, 2)({_VALUES}, {_VALUES})", cache=True)
-def delivered(received: np.ndarray, quality: np.ndarray) -> tuple[float, float]:
-    """Hours received and hours × quality, summed over every (resident, line) pair."""
+@njit(f"UniTuple(float64, 2)({_VALUES}, {_VALUES}, {_INDEX})", cache=True)
+def delivered(received: np.ndarray, quality: np.ndarray, at: np.ndarray) -> tuple[float, float]:
+    """Hours received and hours × quality, summed over the pairs ``at`` (flat indices,
+    increasing). Over the pairs with need, these are the sums over every pair: a pair
+    without need receives 0 hours, which adds exactly nothing."""
     hours = 0.0
     adjusted = 0.0
-    for i in range(len(received)):
+    for k in range(len(at)):
+        i = at[k]
         hours += received[i]
         adjusted += received[i] * quality[i]
     return hours, adjusted
 
 
-@njit(
-    "void(int64[::1], int32[::1], float64[::1], float64[::1], float64[:, ::1], float64[:, ::1])",
-    cache=True,
-)
+@njit(f"void({_INDEX}, uint32[::1], {_VALUES}, {_VALUES}, {_VALUES}, {_VALUES}, int64)", cache=True)
 def talk(
     indptr: np.ndarray,
     peers: np.ndarray,
@@ -121,37 +121,44 @@ def talk(
     share: np.ndarray,
     before: np.ndarray,
     after: np.ndarray,
+    n_lines: int,
 ) -> None:
     """One month of word of mouth: ``after[i] = own[i] × before[i] + share[i] × Σ before[j]``
-    over resident ``i``'s peers ``j`` (``peers[indptr[i]:indptr[i + 1]]``), on every column."""
-    n, n_lines = before.shape
+    over resident ``i``'s peers ``j`` (``peers[indptr[i]:indptr[i + 1]]``), on every line.
+
+    ``before`` and ``after`` are flat views of ``n × n_lines`` arrays (row-major). Peers are
+    unsigned and rows are addressed in the flat arrays, so that fetching a peer's opinions
+    (the loop's cost: one fetch per tie) needs no check for negative indices.
+    """
+    n = len(own)
     if n_lines == 2:  # the common case: sums in registers, peers taken two at a time
         for i in range(n):
             even0 = even1 = odd0 = odd1 = 0.0  # two chains of additions per line
             t, end = indptr[i], indptr[i + 1]
             while t + 1 < end:
-                j, k = peers[t], peers[t + 1]
-                even0 += before[j, 0]
-                even1 += before[j, 1]
-                odd0 += before[k, 0]
-                odd1 += before[k, 1]
+                j = np.uint64(peers[t]) * np.uint64(2)
+                k = np.uint64(peers[t + 1]) * np.uint64(2)
+                even0 += before[j]
+                even1 += before[j + np.uint64(1)]
+                odd0 += before[k]
+                odd1 += before[k + np.uint64(1)]
                 t += 2
             if t < end:
-                j = peers[t]
-                even0 += before[j, 0]
-                even1 += before[j, 1]
-            after[i, 0] = own[i] * before[i, 0] + share[i] * (even0 + odd0)
-            after[i, 1] = own[i] * before[i, 1] + share[i] * (even1 + odd1)
+                j = np.uint64(peers[t]) * np.uint64(2)
+                even0 += before[j]
+                even1 += before[j + np.uint64(1)]
+            after[2 * i] = own[i] * before[2 * i] + share[i] * (even0 + odd0)
+            after[2 * i + 1] = own[i] * before[2 * i + 1] + share[i] * (even1 + odd1)
         return
     sums = np.empty(n_lines)
     for i in range(n):
         sums[:] = 0.0
         for t in range(indptr[i], indptr[i + 1]):
-            j = peers[t]
+            j = np.uint64(peers[t]) * np.uint64(n_lines)
             for c in range(n_lines):
-                sums[c] += before[j, c]
+                sums[c] += before[j + np.uint64(c)]
         for c in range(n_lines):
-            after[i, c] = own[i] * before[i, c] + share[i] * sums[c]
+            after[i * n_lines + c] = own[i] * before[i * n_lines + c] + share[i] * sums[c]
 
 
 @njit(f"void({_VALUES}, {_VALUES}, int64, int64, int64, {_VALUES}, float64, float64)", cache=True)
@@ -175,13 +182,14 @@ def serve(
         at += n_lines
 
 
-@njit("Tuple((int64[::1], int32[::1]))(int64[::1], int32[::1], int64[:])", cache=True)
+@njit("Tuple((int64[::1], uint32[::1]))(int64[::1], int32[::1], int64[:])", cache=True)
 def shared_ties(indptr: np.ndarray, dst: np.ndarray, provider: np.ndarray):
     """Each resident's neighbours with the same provider as itself (none without a provider):
-    ``(indptr, peers)`` of those ties, in the network's order (``indptr``, ``dst``: its CSR)."""
+    ``(indptr, peers)`` of those ties, in the network's order (``indptr``, ``dst``: its CSR);
+    ``peers`` unsigned, as ``talk`` takes them."""
     n = len(indptr) - 1
     kept = np.zeros(n + 1, dtype=np.int64)
-    peers = np.empty(len(dst), dtype=np.int32)
+    peers = np.empty(len(dst), dtype=np.uint32)
     m = 0
     for i in range(n):
         p = provider[i]

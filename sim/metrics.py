@@ -579,7 +579,7 @@ def step_outcomes(model) -> dict[str, float]:
     out["outlay_private_providers"] = private / persons
     for src, v in by_source.items():
         out[f"outlay_{src}"] = v / persons
-    hours, qa_hours = kernels.delivered(pop.received.ravel(), pop.quality.ravel())
+    hours, qa_hours = kernels.delivered(pop.received.ravel(), pop.quality.ravel(), pop.need_pairs)
     out["hours_delivered"] = hours
     out["qa_hours"] = qa_hours  # Σ hours received × their quality
     out["need_total"] = pop.total_need  # float(pop.need.sum()): need is fixed

@@ -143,6 +143,12 @@ class Population:
         self._groups_cache: tuple | None = None
         self._satisfied: tuple | None = None  # (satisfaction, its defined values)
 
+    @property
+    def need_pairs(self) -> np.ndarray:
+        """Flat indices (into ``n × lines`` arrays, row-major) of the (resident, line) pairs
+        with need, increasing (fixed for the run)."""
+        return self._users
+
     # -- cached structure ---------------------------------------------------------------------
     def _links(self) -> _Links:
         """What follows from ``provider`` (rebuilt only when its contents have changed)."""
@@ -283,10 +289,11 @@ class Population:
         new = np.empty_like(old)
         for lines, indptr, peers, own, share in self._links().word_of_mouth(net, weight):
             if len(lines) == old.shape[1]:
-                kernels.talk(indptr, peers, own, share, old, new)
+                kernels.talk(indptr, peers, own, share, old.ravel(), new.ravel(), len(lines))
             else:
-                after = np.empty((old.shape[0], len(lines)))
-                kernels.talk(indptr, peers, own, share, np.ascontiguousarray(old[:, lines]), after)
+                before = np.ascontiguousarray(old[:, lines])
+                after = np.empty_like(before)
+                kernels.talk(indptr, peers, own, share, before.ravel(), after.ravel(), len(lines))
                 new[:, lines] = after
         self.opinion = new
 

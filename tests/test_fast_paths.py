@@ -202,10 +202,32 @@ def test_hours_delivered_and_quality_adjusted_are_the_sums():
     rng = np.random.default_rng(7)
     received = rng.lognormal(0, 2, size=(5000, 3)) * (rng.random((5000, 3)) < 0.3)
     quality = rng.random((5000, 3))
-    hours, adjusted = kernels.delivered(received.ravel(), quality.ravel())
+    every = np.arange(received.size)
+    hours, adjusted = kernels.delivered(received.ravel(), quality.ravel(), every)
     assert hours == pytest.approx(received.sum(), rel=1e-13)
     assert adjusted == pytest.approx((received * quality).sum(), rel=1e-13)
     assert math.fsum(received.ravel()) == pytest.approx(hours, rel=1e-13)
+    # over the pairs that received anything: the same sums, to the last bit (a pair that
+    # received nothing adds exactly 0.0 to each)
+    some = np.flatnonzero(received.ravel() > 0)
+    assert kernels.delivered(received.ravel(), quality.ravel(), some) == (hours, adjusted)
+
+
+@pytest.mark.parametrize("regime", ["contract", "vouchers", "administrative_dependence"])
+def test_a_month_delivers_only_to_pairs_with_need(regime):
+    """What ``step_outcomes`` relies on to sum hours over the pairs with need only."""
+    m = GppsModel(rng=3, n_residents=1500, population=60_000, regime=regime)
+    for _ in range(14):
+        m.step()
+        pop = m.population
+        without = np.ones(pop.need.size, dtype=bool)
+        without[pop.need_pairs] = False
+        assert not pop.received.ravel()[without].any()
+        assert np.isfinite(pop.quality).all()
+        pairs = np.arange(pop.need.size)
+        every = kernels.delivered(pop.received.ravel(), pop.quality.ravel(), pairs)
+        assert (m.outcomes["hours_delivered"], m.outcomes["qa_hours"]) == every
+    forget_model(m)
 
 
 def test_reassigning_a_block_of_residents_is_reassigning_their_indices():
