@@ -321,14 +321,17 @@ class Market:
         for lot in self.lots:
             if month >= lot.buyer.params["start_step"]:
                 lot.year_need += lot.need
-        span, transfer, rng, serve = self.span, self.ledger.transfer, self.rng, kernels.serve
+        span, transfer, serve = self.span, self.ledger.transfer, kernels.serve
+        working = []
         for prod in self.providers:
-            if not prod.arrangements and not (prod.active and prod.core_posts):
+            if prod.arrangements or (prod.active and prod.core_posts):
+                working.append(prod)
+            else:
                 prod.month_wage_bill = 0.0
-                continue
+        if not first:
+            _staff_turnover(working, self.rng)
+        for prod in working:
             covered = prod.covered()
-            if not first:
-                prod.lose_staff(rng)
             prod.plan_staff(covered, first_month=first)
             if not prod.arrangements:
                 affordable = covered or prod.cash >= prod.core_posts * prod.post_cost
@@ -364,7 +367,8 @@ class Market:
     def monitor(self, buyers) -> None:
         """Inspections find measurable shading and under-delivery (which billing by the hour or
         voucher shows every month); evaluations act on complaints."""
-        complaints = _Complaints(self.population.complained)
+        pop = self.population
+        complaints = _Complaints(pop.complained, pop.complaint_pairs())
         rng = self.rng
         month = self.month
         span = self.span
@@ -433,6 +437,20 @@ class Market:
                         self.log.taken_back()
 
 
+def _staff_turnover(producers, rng) -> None:
+    """Each producer's posts are vacated with chance ``staff_turnover`` (``lose_staff``): the
+    binomial draws of all of them in one call, as many and in the same order as one call
+    each (numpy draws an array of binomials one after another from the same stream)."""
+    posts = [int(prod.staff) for prod in producers]
+    drawing = [k for k, n in enumerate(posts) if n > 0]
+    if not drawing:
+        return
+    chance = [producers[k].params["staff_turnover"] for k in drawing]
+    leavers = rng.binomial([posts[k] for k in drawing], chance).tolist()
+    for k, n in zip(drawing, leavers):
+        producers[k].lose_posts(n)
+
+
 def _evaluation_costs(buyer, arrangements) -> None:
     """The buyer's evaluation of outside providers: internal appraisal or a third party."""
     kind = buyer.params["evaluation"]
@@ -449,12 +467,14 @@ def _evaluation_costs(buyer, arrangements) -> None:
 
 class _Complaints:
     """Counts of complaints among some residents on a line: ``np.count_nonzero(
-    complained[users, line])``, from the few complaints' positions when ``users`` is a slice."""
+    complained[users, line])``, from the few complaints' positions when ``users`` is a slice
+    (``where``: ``np.flatnonzero(complained)``, if known)."""
 
-    def __init__(self, complained: np.ndarray):
+    def __init__(self, complained: np.ndarray, where: np.ndarray | None = None):
         self.complained = complained
         n_lines = complained.shape[1]
-        where = np.flatnonzero(complained)
+        if where is None:
+            where = np.flatnonzero(complained)
         rows, lines = np.divmod(where, n_lines)
         self.rows = [rows[lines == j].tolist() if len(where) else [] for j in range(n_lines)]
 

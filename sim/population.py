@@ -142,6 +142,7 @@ class Population:
         self._links_cache: _Links | None = None
         self._groups_cache: tuple | None = None
         self._satisfied: tuple | None = None  # (satisfaction, its defined values)
+        self._complaints: tuple | None = None  # (complained, its pairs that are True)
 
     @property
     def need_pairs(self) -> np.ndarray:
@@ -272,8 +273,18 @@ class Population:
         at = links.served_pairs.take(unhappy[:n_unhappy])
         draws = _draws_at(rng, at, n * n_lines)
         complained = np.zeros((n, n_lines), dtype=bool)
-        complained.ravel()[at[draws < params["complaint_propensity"]]] = True
+        where = at[draws < params["complaint_propensity"]]
+        complained.ravel()[where] = True
         self.complained = complained
+        self._complaints = (complained, where)
+
+    def complaint_pairs(self) -> np.ndarray:
+        """``np.flatnonzero(complained)``: the (resident, line) pairs that complained, as flat
+        indices, increasing (those ``experience`` found, while ``complained`` is its array)."""
+        made = self._complaints
+        if made is not None and made[0] is self.complained:
+            return made[1]
+        return np.flatnonzero(self.complained)
 
     def talk(self, weight: float) -> None:
         """Word of mouth: opinions move toward those of neighbours who share the provider.

@@ -264,6 +264,21 @@ def test_complaint_counts_are_count_nonzero():
     assert counts.count(idx, 1) == np.count_nonzero(complained[idx, 1])
 
 
+def test_the_complaints_a_month_found_are_those_in_its_array():
+    m = GppsModel(rng=5, n_residents=1500, population=60_000, complaint_propensity=0.5)
+    found = 0
+    for _ in range(24):
+        m.step()
+        pop = m.population
+        assert np.array_equal(pop.complaint_pairs(), np.flatnonzero(pop.complained))
+        found += len(pop.complaint_pairs())
+    assert found > 0
+    pop.complained = pop.complained.copy()  # set otherwise: read from the array
+    pop.complained[0, 0] = True
+    assert np.array_equal(pop.complaint_pairs(), np.flatnonzero(pop.complained))
+    forget_model(m)
+
+
 def test_persons_in_counts_residents_of_the_communities():
     m = GppsModel(rng=3, n_residents=500, population=2500, n_communities=5)
     pop = m.population
@@ -450,3 +465,31 @@ def test_summaries_of_all_series_at_once_are_those_of_each_series(seed):
         assert all(_same(together[k], each[k]) for k in each), steps
     uneven = {name: [1.0] * (3 if k % 2 else 4) for k, name in enumerate(names)}
     assert metrics.summarise(uneven) == metrics._summarise_each(uneven)
+
+
+def test_staff_turnover_drawn_at_once_is_one_draw_per_producer(monkeypatch):
+    """``deliver`` draws every producer's leavers in one binomial call; one ``lose_staff``
+    call per producer, in the same order, gives the same staff, series and stream."""
+    import sim.market
+
+    def one_by_one(producers, rng):
+        for prod in producers:
+            prod.lose_staff(rng)
+
+    runs = []
+    for each in (False, True):
+        if each:
+            monkeypatch.setattr(sim.market, "_staff_turnover", one_by_one)
+        m = GppsModel(rng=11, n_residents=1500, population=60_000, staff_turnover=0.08)
+        for _ in range(30):
+            m.step()
+        runs.append(
+            (
+                [p.staff for p in m.providers],
+                {k: list(v) for k, v in m.datacollector.model_vars.items()},
+                m.behaviour.bit_generator.state,
+            )
+        )
+        forget_model(m)
+    assert runs[0] == runs[1]
+    assert len(set(runs[0][0])) > 2  # staff differ between providers: turnover acted

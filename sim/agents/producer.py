@@ -173,7 +173,10 @@ class Producer:
         posts = int(self.staff)
         if posts <= 0:
             return
-        leavers = int(rng.binomial(posts, self.params["staff_turnover"]))
+        self.lose_posts(int(rng.binomial(posts, self.params["staff_turnover"])))
+
+    def lose_posts(self, leavers: int) -> None:
+        """``leavers`` posts are vacated (``lose_staff``'s draw made)."""
         if leavers:
             self.cum_output *= 1.0 - leavers / self.staff
             self.staff -= leavers
