@@ -182,7 +182,7 @@ class Market:
         """The buyer pays the provider ``amount`` for ``arr``; revenue recorded by design share."""
         buyer = arr.buyer
         buyer.pay(arr.provider.account, amount, f"payment:{arr.regime.name}")
-        arr.provider.record_revenue(f"buyer:{buyer.name}", amount, arr.regime.design_share(buyer))
+        arr.provider.record_revenue(buyer.account, amount, arr.regime.design_share(buyer))
 
     # -- organizations: creation, entry, exit ---------------------------------------------------
     def add_provider(self, producer) -> None:
@@ -417,9 +417,7 @@ class Market:
                 if prod.cash < 0:
                     amount = -prod.cash
                     buyer.pay(prod.account, amount, "deficit_cover")
-                    prod.record_revenue(
-                        f"buyer:{buyer.name}", amount, arr.regime.design_share(buyer)
-                    )
+                    prod.record_revenue(buyer.account, amount, arr.regime.design_share(buyer))
 
     def enforce(self) -> None:
         """Terminate arrangements with too many strikes; take lots back after repeated failures."""

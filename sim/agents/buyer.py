@@ -22,14 +22,11 @@ class InHouseUnit(Producer):
     def __init__(self, buyer, params: dict):
         self.buyer = buyer
         self.name = f"{buyer.name} (in-house)"
+        self.account = f"inhouse:{buyer.name}"
         self.origin = "in_house"
         self.skill = params["skill"]
         self.mission = 0.0
         self.init_production(params, params["public_wage"], 0.0, 0.0)
-
-    @property
-    def account(self) -> str:
-        return f"inhouse:{self.buyer.name}"
 
     def covered(self) -> bool:
         return True
@@ -45,6 +42,8 @@ class GovernmentBuyer(mesa.Agent):
     def __init__(self, model, name: str, params: dict, lines: list[int], communities: list[int]):
         super().__init__(model)
         self.name = name
+        self.account = f"buyer:{name}"
+        self._governance_account = f"governance:{name}"
         self.params = params
         self.lines = lines
         self.communities = communities
@@ -53,10 +52,6 @@ class GovernmentBuyer(mesa.Agent):
         self.lots: list = []
         self.in_house = InHouseUnit(self, params)
         self.spent_by_activity: dict[str, float] = {}
-
-    @property
-    def account(self) -> str:
-        return f"buyer:{self.name}"
 
     def line_params(self, line: int) -> dict:
         return self.model.lines[line]
@@ -107,7 +102,7 @@ class GovernmentBuyer(mesa.Agent):
     def governance(self, activity: str, staff_days: float = 0.0, fee: float = 0.0) -> float:
         """Spend staff time (and fees) on governance work; returns the yuan spent."""
         amount = staff_days * self.day_cost + fee
-        self.pay(f"governance:{self.name}", amount, f"governance:{activity}")
+        self.pay(self._governance_account, amount, f"governance:{activity}")
         self.spent_by_activity[activity] = self.spent_by_activity.get(activity, 0.0) + amount
         return amount
 

@@ -29,7 +29,7 @@ class SocialOrganization(Producer, mesa.Agent):
         communities: set[int] | None = None,
     ):
         super().__init__(model)
-        self._account = f"org:{self.unique_id}"
+        self.account = f"org:{self.unique_id}"
         self.name = name
         self.origin = origin
         self.lines = set(lines)
@@ -47,10 +47,6 @@ class SocialOrganization(Producer, mesa.Agent):
         self.expected_rivals: float | None = None
         self.init_production(model.params, model.params["staff_wage"], staff, cash)
         self.peak_staff = self.staff
-
-    @property
-    def account(self) -> str:
-        return self._account
 
     def works_in(self, community: int) -> bool:
         return self.communities is None or community in self.communities
