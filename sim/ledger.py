@@ -37,11 +37,7 @@ class Ledger:
         self.step = 0
         self.keep_transfers = keep_transfers
         self.transfers: list[Transfer] = []
-        self._net: defaultdict[str, float] = defaultdict(float)
         self._flows: defaultdict[tuple[str, str, str], float] = defaultdict(float)
-        # this step's transfers not yet added to ``net`` and ``flows`` (holders' cash moves at
-        # once; the sums are brought up to date, in the transfers' order, when next read)
-        self._pending: list[tuple[str, str, float, str]] = []
         self._holders: dict[str, object] = {}
         self._opening: dict[str, float] = {}
         # ``flow`` queries asked so far -> this step's flow keys they match, in ``flows`` order;
@@ -61,7 +57,19 @@ class Ledger:
             raise LedgerError(f"transfer of {amount} from {src} to {dst} ({kind})")
         if amount == 0:
             return
-        self._pending.append((src, dst, amount, kind))
+        key = (src, dst, kind)
+        flows = self._flows
+        total = flows.get(key)
+        if total is None:  # the first such flow this step (0.0 + amount == amount)
+            flows[key] = amount
+            self._filed += 1
+            matches = self._matches.get(key)
+            if matches is None:
+                matches = self._classify(key)
+            for keys in matches:
+                keys.append(key)
+        else:
+            flows[key] = total + amount
         holders = self._holders
         holder = holders.get(src)
         if holder is not None:
@@ -74,44 +82,22 @@ class Ledger:
 
     @property
     def net(self) -> defaultdict[str, float]:
-        """This step's net flow per account (in − out)."""
-        if self._pending:
-            self._settle()
-        return self._net
+        """This step's net flow per account (in − out), from ``flows``."""
+        net: defaultdict[str, float] = defaultdict(float)
+        for (src, dst, _), amount in self._flows.items():
+            net[src] -= amount
+            net[dst] += amount
+        return net
 
     @property
     def flows(self) -> defaultdict[tuple[str, str, str], float]:
-        """This step's sum per (source, destination, kind), in the order first seen."""
-        if self._pending:
-            self._settle()
+        """This step's sum per (source, destination, kind), in the order first seen; each sum
+        adds that flow's transfers in the order they were made."""
         return self._flows
-
-    def _settle(self) -> None:
-        """Add the pending transfers to ``net`` and ``flows``, in the order they were made."""
-        net, flows, known, classify = self._net, self._flows, self._matches, self._classify
-        filed = 0
-        for src, dst, amount, kind in self._pending:
-            net[src] -= amount
-            net[dst] += amount
-            key = (src, dst, kind)
-            if key in flows:
-                flows[key] += amount
-            else:  # the first such flow this step (0.0 + amount == amount)
-                flows[key] = amount
-                filed += 1
-                matches = known.get(key)
-                if matches is None:
-                    matches = classify(key)
-                for keys in matches:
-                    keys.append(key)
-        self._filed += filed
-        self._pending.clear()
 
     def begin_step(self, step: int) -> None:
         """Start a new step: flows are counted from zero, opening balances remembered."""
         self.step = step
-        self._pending.clear()
-        self._net.clear()
         self._flows.clear()
         for keys in self._watched.values():
             keys.clear()
@@ -127,8 +113,6 @@ class Ledger:
         per matching flow, not a scan of every flow.
         """
         query = (src_prefix, dst_prefix, kind_prefix)
-        if self._pending:
-            self._settle()
         flows = self._flows
         if len(flows) != self._filed:  # keys added to ``flows`` other than by ``transfer``
             for watched in self._watched:

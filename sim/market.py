@@ -181,7 +181,7 @@ class Market:
     def pay(self, arr, amount: float) -> None:
         """The buyer pays the provider ``amount`` for ``arr``; revenue recorded by design share."""
         buyer = arr.buyer
-        buyer.pay(arr.provider.account, amount, f"payment:{arr.regime.name}")
+        buyer.pay(arr.provider.account, amount, arr.regime.payment_kind)
         arr.provider.record_revenue(buyer.account, amount, arr.regime.design_share(buyer))
 
     # -- organizations: creation, entry, exit ---------------------------------------------------
@@ -321,17 +321,14 @@ class Market:
         for lot in self.lots:
             if month >= lot.buyer.params["start_step"]:
                 lot.year_need += lot.need
-        span, transfer, serve = self.span, self.ledger.transfer, kernels.serve
-        working = []
+        span, transfer, rng, serve = self.span, self.ledger.transfer, self.rng, kernels.serve
         for prod in self.providers:
-            if prod.arrangements or (prod.active and prod.core_posts):
-                working.append(prod)
-            else:
+            if not prod.arrangements and not (prod.active and prod.core_posts):
                 prod.month_wage_bill = 0.0
-        if not first:
-            _staff_turnover(working, self.rng)
-        for prod in working:
+                continue
             covered = prod.covered()
+            if not first:
+                prod.lose_staff(rng)
             prod.plan_staff(covered, first_month=first)
             if not prod.arrangements:
                 affordable = covered or prod.cash >= prod.core_posts * prod.post_cost
@@ -375,6 +372,7 @@ class Market:
         for buyer in buyers:
             arrangements = buyer.arrangements()
             p = buyer.params
+            sensitivity = buyer.evaluation_sensitivity()  # ``arr.sensitivity()`` of its own
             by_regime: dict = {}
             for arr in arrangements:
                 by_regime.setdefault(arr.regime, []).append(arr)
@@ -396,7 +394,7 @@ class Market:
                 users, _, _, n_users = span(arr)
                 if n_users and arr.provider.origin != "in_house":
                     rate = complaints.count(users, arr.lot.line) / n_users
-                    if rate > p["complaint_tolerance"] and rng.random() < arr.sensitivity():
+                    if rate > p["complaint_tolerance"] and rng.random() < sensitivity:
                         failed = True
                 if failed and arr.regime.failures_count:
                     arr.strikes += 1
@@ -407,12 +405,13 @@ class Market:
     def pay_providers(self, buyers) -> None:
         """Buyers pay by each arrangement's rule, less penalties; covered losses topped up."""
         for buyer in buyers:
-            for arr in buyer.arrangements():
+            arrangements = buyer.arrangements()  # paying ends none of them
+            for arr in arrangements:
                 amount = arr.payment.due(arr, arr.delivered)
                 amount *= 1.0 - arr.penalty
                 arr.paid = amount
                 self.pay(arr, amount)
-            covered = {a.provider: a for a in buyer.arrangements() if a.covers_losses}
+            covered = {a.provider: a for a in arrangements if a.covers_losses}
             for prod, arr in sorted(covered.items(), key=lambda t: t[0].provider_id):
                 if prod.cash < 0:
                     amount = -prod.cash
@@ -433,20 +432,6 @@ class Market:
                     ):
                         lot.taken_back = True
                         self.log.taken_back()
-
-
-def _staff_turnover(producers, rng) -> None:
-    """Each producer's posts are vacated with chance ``staff_turnover`` (``lose_staff``): the
-    binomial draws of all of them in one call, as many and in the same order as one call
-    each (numpy draws an array of binomials one after another from the same stream)."""
-    posts = [int(prod.staff) for prod in producers]
-    drawing = [k for k, n in enumerate(posts) if n > 0]
-    if not drawing:
-        return
-    chance = [producers[k].params["staff_turnover"] for k in drawing]
-    leavers = rng.binomial([posts[k] for k in drawing], chance).tolist()
-    for k, n in zip(drawing, leavers):
-        producers[k].lose_posts(n)
 
 
 def _evaluation_costs(buyer, arrangements) -> None:

@@ -467,29 +467,20 @@ def test_summaries_of_all_series_at_once_are_those_of_each_series(seed):
     assert metrics.summarise(uneven) == metrics._summarise_each(uneven)
 
 
-def test_staff_turnover_drawn_at_once_is_one_draw_per_producer(monkeypatch):
-    """``deliver`` draws every producer's leavers in one binomial call; one ``lose_staff``
-    call per producer, in the same order, gives the same staff, series and stream."""
-    import sim.market
-
-    def one_by_one(producers, rng):
-        for prod in producers:
-            prod.lose_staff(rng)
-
-    runs = []
-    for each in (False, True):
-        if each:
-            monkeypatch.setattr(sim.market, "_staff_turnover", one_by_one)
-        m = GppsModel(rng=11, n_residents=1500, population=60_000, staff_turnover=0.08)
-        for _ in range(30):
-            m.step()
-        runs.append(
-            (
-                [p.staff for p in m.providers],
-                {k: list(v) for k, v in m.datacollector.model_vars.items()},
-                m.behaviour.bit_generator.state,
-            )
-        )
-        forget_model(m)
-    assert runs[0] == runs[1]
-    assert len(set(runs[0][0])) > 2  # staff differ between providers: turnover acted
+def test_the_ledgers_net_flows_are_the_transfers_net():
+    """``Ledger.net`` (read by the check) is derived from the flows; it is each account's
+    transfers in less out, up to rounding."""
+    rng = np.random.default_rng(9)
+    accounts = ["buyer:a", "buyer:b", "donors", "fund:general", "org:1", "org:2", "economy"]
+    led = Ledger()
+    led.begin_step(1)
+    expected = dict.fromkeys(accounts, 0.0)
+    for _ in range(500):
+        src, dst = (str(a) for a in rng.choice(accounts, 2, replace=False))
+        amount = float(rng.lognormal(3, 2))
+        led.transfer(src, dst, amount, str(rng.choice(["wages", "payment:x", "lapse"])))
+        expected[src] -= amount
+        expected[dst] += amount
+    net = led.net
+    for account in accounts:
+        assert net[account] == pytest.approx(expected[account], rel=1e-12, abs=1e-9)

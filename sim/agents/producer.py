@@ -173,10 +173,7 @@ class Producer:
         posts = int(self.staff)
         if posts <= 0:
             return
-        self.lose_posts(int(rng.binomial(posts, self.params["staff_turnover"])))
-
-    def lose_posts(self, leavers: int) -> None:
-        """``leavers`` posts are vacated (``lose_staff``'s draw made)."""
+        leavers = int(rng.binomial(posts, self.params["staff_turnover"]))
         if leavers:
             self.cum_output *= 1.0 - leavers / self.staff
             self.staff -= leavers

@@ -38,6 +38,7 @@ class Regime:
 
     def __init__(self, market):
         self.market = market
+        self.payment_kind = f"payment:{self.name}"  # the ledger's kind of its payments
 
     # -- who may take part ------------------------------------------------------------------
     def eligible(self, buyer, lot) -> list:
