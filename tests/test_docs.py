@@ -150,3 +150,21 @@ def test_the_readme_layout_names_every_module_and_package_of_sim():
     names += [f"{p.name}/" for p in sim.iterdir() if (p / "__init__.py").is_file()]
     missing = [n for n in names if n not in layout]
     assert not missing, f"README's layout does not name {missing}"
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((odd.ROOT / "docs").glob("*.md")) + [odd.ROOT / "README.md"],
+    ids=lambda p: p.name,
+)
+def test_documents_hold_no_control_characters(path):
+    """A formula written through an ordinary string loses its backslashes (``\\t`` of
+    ``\\times`` becomes a tab, ``\\b`` of ``\\bar`` a backspace): none may be left."""
+    text = path.read_text(encoding="utf-8")
+    bad = [
+        (number, repr(ch))
+        for number, line in enumerate(text.split("\n"), 1)
+        for ch in line
+        if ord(ch) < 32 or ord(ch) == 127
+    ]
+    assert not bad, f"{path.name}: control characters at lines {bad[:5]}"
