@@ -11,7 +11,7 @@ from sim.payment import Instalment
 from sim.regimes import REGIMES, Regime, register
 from sim.regimes.administrative import AdministrativeDependence
 from sim.regimes.contract import Contract
-from tests.helpers import model, scenario
+from tests.helpers import forget_model, model, scenario
 
 ONE_BUYER = {
     "params": {
@@ -360,3 +360,23 @@ def test_internal_appraisal_is_charged_once():
     activities = m.buyers[0].spent_by_activity
     assert "evaluation:internal" in activities
     assert not any("appraisal" in k for k in activities)
+
+
+def test_a_negotiated_entrustment_runs_its_term_then_is_negotiated_again():
+    for term in (6, 24):
+        m = GppsModel(
+            rng=2,
+            n_residents=1500,
+            population=60_000,
+            regime="negotiated",
+            negotiated_term_months=term,
+        )
+        m.step()
+        first = [a for b in m.buyers for a in b.arrangements() if a.regime.name == "negotiated"]
+        assert first and all(a.end - a.start == term for a in first)
+        for _ in range(term):
+            m.step()
+        again = [a for b in m.buyers for a in b.arrangements() if a.regime.name == "negotiated"]
+        assert not set(map(id, first)) & set(map(id, again))  # every one has ended
+        assert any(a.start == term for a in again)  # negotiated anew at the term
+        forget_model(m)

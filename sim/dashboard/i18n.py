@@ -684,6 +684,7 @@ PARAM_ZH: dict[str, str] = {
     "complaint_tolerance": "投诉容忍度",
     "grant_review_noise": "项目评审误差",
     "negotiated_margin": "协商利润率",
+    "negotiated_term_months": "委托期限（月）",
     "grant_award_share": "单个资助项目规模",
     "grant_funder_design_share": "资助方设定的项目内容比例",
     "voucher_markup": "服务券单价加成",

@@ -45,14 +45,15 @@ class Negotiated(Regime):
                 continue
             org, price = picked["org"], picked["price"]
             units = min(lot.need, buyer.lot_budget(lot) / price)
+            term = p["negotiated_term_months"]
             market.arrange(
                 self,
                 buyer,
                 lot,
                 org,
-                12,
+                term,
                 Instalment(price * units),
                 units,
                 promised_quality=org.skill,
             )
-            market.log.award(None, buyer, lot, org, self, price, units, 12, 1)
+            market.log.award(None, buyer, lot, org, self, price, units, term, 1)
