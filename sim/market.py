@@ -154,8 +154,14 @@ class Market:
         arr.provider.arrangements.remove(arr)
         self._spans.pop(arr.id, None)
         lot.last_provider = arr.provider
+        pop = self.population
         if not lot.arrangements:
-            self.population.unassign(lot.residents, lot.line)
+            pop.unassign(lot.residents, lot.line)
+        else:  # its residents have no provider on the line until another takes them
+            users = arr.users(pop)
+            still = users[pop.provider[users, lot.line] == arr.provider.provider_id]
+            if len(still):
+                pop.unassign(still, lot.line)
         if reason not in ("expired", "unchosen"):
             self.log.termination(arr, reason)
 

@@ -465,6 +465,7 @@ def final_results_figure(rows: list[dict], title: str, outcomes=None):
     """Each regime's run summary per headline outcome: mean and 95% interval, one panel per
     outcome titled with its label, regimes on the vertical axis."""
     import numpy as np
+    from matplotlib.ticker import MaxNLocator
 
     outcomes = outcomes or metrics.HEADLINE
     arms = list(dict.fromkeys(r["regime"] for r in rows))
@@ -489,6 +490,8 @@ def final_results_figure(rows: list[dict], title: str, outcomes=None):
         ax.ticklabel_format(axis="x", style="plain", useOffset=False)
         if o.bounds is not None:
             ax.set_xlim(o.bounds[0] - 0.03, o.bounds[1] + 0.03)
+        else:  # at most five ticks: a narrow range's labels would run into each other
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
         ax.set_yticks(y)
         ax.set_yticklabels(
             ["as written" if a == "as_written" else a.replace("_", " ") for a in arms]

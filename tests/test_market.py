@@ -13,6 +13,7 @@ from sim.model import GppsModel
 from sim.payment import PaymentRule
 from sim.regimes import REGIMES, Regime, register
 from sim.run import run
+from tests.helpers import forget_model
 
 SMALL = {"n_residents": 400, "population": 40_000, "steps": 24}
 
@@ -150,3 +151,31 @@ def test_its_payment_rule_pays_by_results_and_penalties_withhold_it(lowest_price
     expected = arr.payment.monthly * min(arr.delivered / arr.units, 1.0) * (1 - arr.penalty)
     assert arr.paid == pytest.approx(expected)
     assert arr.unit_price() == pytest.approx(arr.payment.monthly / arr.units)
+
+
+@pytest.mark.parametrize("name", ["grant", "vouchers", "contract"])
+def test_a_residents_provider_is_the_provider_of_the_arrangement_serving_it(name):
+    """When one of a lot's arrangements ends (a grant terminated, a voucher provider's
+    accreditation over) while others go on, its residents have no provider on the line until
+    another takes them: no resident keeps the id of a provider that no longer serves it (its
+    opinions would go on counting for that provider's reputation)."""
+    import numpy as np
+
+    m = GppsModel(rng=3, regime=name, n_residents=2000, population=100_000, strikes_to_terminate=1)
+    pop = m.population
+    ended_among_others = 0
+    for _ in range(60):
+        lots_before = {lot.id: list(lot.arrangements) for lot in m.market.lots}
+        m.step()
+        serving = np.full(pop.provider.shape, -1)
+        for lot in m.market.lots:
+            for a in lot.arrangements:
+                serving[a.users(pop), lot.line] = a.provider.provider_id
+            gone = [a for a in lots_before[lot.id] if a not in lot.arrangements]
+            ended_among_others += bool(gone) and any(
+                a in lot.arrangements for a in lots_before[lot.id]
+            )
+        assert np.array_equal(np.where(pop.provider >= 0, pop.provider, -1), serving)
+    if name != "contract":  # one arrangement a lot: none ends among others
+        assert ended_among_others > 0
+    forget_model(m)
