@@ -436,7 +436,7 @@ _PARAM_LIST = [
        "assumption", "buyer"),
     _p("negotiated_term_months", 12, "int", "months", 1, 120,
        "Term of a negotiated entrustment before the buyer negotiates it again.",
-       "assumption: an entrustment agreement runs with the budget year", "buyer"),
+       "Chinese practice: a year, then renewed (recalled; docs/domain.md §2)", "buyer"),
     _p("grant_award_share", 0.25, "float", "share of a lot", 0.01, 1,
        "Size of one grant award as a share of a lot's budget (many smaller awards).",
        "Shanghai 2008: 152 applications, 83 grants (docs/domain.md §2)", "buyer"),

@@ -7,6 +7,7 @@ traceback, nothing written, earlier results intact. The CLI runs in this process
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 
@@ -357,7 +358,7 @@ def test_any_spec_mutant_is_valid_or_refused_in_one_line_and_writes_nothing(
             if not isinstance(table.get(key), dict):
                 table[key] = {}
             table = table[key]
-        table[where[-1]] = value
+        table[where[-1]] = copy.deepcopy(value)  # VALUES' objects are shared between examples
     spec = tmp_path / "mutant.toml"
     spec.write_text(spec_text(doc), encoding="utf-8")
     before = snapshot(tmp_path)
