@@ -68,7 +68,6 @@ import json
 import os
 import shutil
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
@@ -77,6 +76,8 @@ import urllib.request
 import uuid
 from datetime import datetime
 from pathlib import Path
+
+from benchmarks import wire
 
 ROOT = Path(__file__).resolve().parent.parent
 CPU_TARGET_MS = 50.0
@@ -101,10 +102,7 @@ def _decode(raw) -> dict:
     """A message from the server: JSON text, or Solara's binary framing (JSON + buffers)."""
     if isinstance(raw, str):
         return json.loads(raw)
-    (n,) = struct.unpack("!i", raw[:4])
-    offsets = list(struct.unpack("!" + "I" * n, raw[4 : 4 * (n + 1)]))
-    end = offsets[1] if len(offsets) > 1 else len(raw)
-    msg = json.loads(raw[offsets[0] : end].decode("utf-8"))
+    msg = json.loads(wire.json_part(raw))
     msg["buffers"] = []
     return msg
 
@@ -138,25 +136,8 @@ class Participant:
         self.steps: list[dict] = []
 
     # -- wire --
-    def _message(self, msg_type: str, content: dict) -> dict:
-        return {
-            "header": {
-                "msg_id": uuid.uuid4().hex,
-                "msg_type": msg_type,
-                "username": "",
-                "session": self.page,
-                "date": datetime.now().astimezone().isoformat(),
-                "version": "5.3",
-            },
-            "parent_header": {},
-            "metadata": {},
-            "content": content,
-            "channel": "shell",
-            "buffers": [],
-        }
-
     async def _send(self, msg_type: str, content: dict) -> str:
-        msg = self._message(msg_type, content)
+        msg = wire.message(self.page, msg_type, content)
         self.idle[msg["header"]["msg_id"]] = asyncio.Event()
         await self.ws.send(json.dumps(msg))
         return msg["header"]["msg_id"]

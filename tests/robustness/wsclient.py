@@ -11,29 +11,10 @@ import struct
 import time
 import urllib.request
 import uuid
-from datetime import UTC, datetime
+
+from benchmarks import wire
 
 websockets_sync = __import__("websockets.sync.client", fromlist=["connect"])
-
-
-def _msg(session: str, msg_type: str, content: dict) -> str:
-    return json.dumps(
-        {
-            "header": {
-                "msg_id": uuid.uuid4().hex,
-                "msg_type": msg_type,
-                "session": session,
-                "username": "",
-                "date": datetime.now(UTC).isoformat(),
-                "version": "5.3",
-            },
-            "parent_header": {},
-            "metadata": {},
-            "content": content,
-            "channel": "shell",
-            "buffers": [],
-        }
-    )
 
 
 def session_cookie(base: str) -> str:
@@ -67,7 +48,7 @@ class Page:
         self.texts: list[str] = []  # every text message the server sent
 
     def send(self, msg_type: str, content: dict) -> None:
-        self.ws.send(_msg(self.session, msg_type, content))
+        self.ws.send(json.dumps(wire.message(self.session, msg_type, content)))
 
     def pump(self, seconds: float) -> None:
         """Read what the server sends for ``seconds`` (a wait for its answer, not a timing)."""
@@ -139,10 +120,8 @@ class Page:
 
 
 def _text_of_binary(raw: bytes) -> str | None:
-    """The JSON part of a binary Jupyter message (big-endian count and offsets, then parts)."""
+    """The JSON part of a binary Jupyter message, or None if the frame is malformed."""
     try:
-        n = struct.unpack("!i", raw[:4])[0]
-        offsets = list(struct.unpack("!" + "I" * n, raw[4 : 4 * (n + 1)]))
-        return raw[offsets[0] : offsets[1] if n > 1 else len(raw)].decode("utf-8")
+        return wire.json_part(raw)
     except (struct.error, IndexError, UnicodeDecodeError):
         return None
